@@ -1,0 +1,108 @@
+//! Fault injection (`POST /_sandbox/faults`): a status with optional `Retry-After` and body, a
+//! delay, or a connection reset after N bytes of the request or response body — matched by
+//! method and path prefix, for a number of times.
+
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::state::lock;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// HTTP method to match (any when absent), case-insensitive.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Path prefix to match, including the service prefix (`/yandex-disk/v1/disk/resources`).
+    pub path: String,
+    /// How many matching requests it applies to.
+    #[serde(default = "one")]
+    pub times: u32,
+    /// Answer with this status instead of the service.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `Retry-After` seconds sent with `status`.
+    #[serde(default)]
+    pub retry_after: Option<u64>,
+    /// The body sent with `status` (JSON); the service's usual error shape when absent.
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+    /// Wait this long before answering (or before the reset).
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// Drop the connection while reading the `request` body or writing the `response` body.
+    #[serde(default)]
+    pub reset: Option<ResetPoint>,
+    /// With `reset`: how many body bytes pass before the connection drops.
+    #[serde(default)]
+    pub after_bytes: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResetPoint {
+    Request,
+    Response,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Fault {
+    pub fn validate(&self) -> Result<(), String> {
+        if !self.path.starts_with('/') {
+            return Err("`path` must start with /".into());
+        }
+        if self.status.is_none() && self.reset.is_none() && self.delay_ms.is_none() {
+            return Err("a fault needs `status`, `reset` or `delay_ms`".into());
+        }
+        if self.status.is_some() && self.reset.is_some() {
+            return Err("`status` and `reset` exclude each other".into());
+        }
+        if let Some(status) = self.status {
+            if !(100..=599).contains(&status) {
+                return Err("`status` must be an HTTP status".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.times > 0
+            && path.starts_with(&self.path)
+            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+    }
+}
+
+#[derive(Default)]
+pub struct Faults {
+    pending: Mutex<Vec<Fault>>,
+}
+
+impl Faults {
+    pub fn add(&self, fault: Fault) {
+        lock(&self.pending).push(fault);
+    }
+
+    /// The first pending fault that matches, used up once.
+    pub fn take(&self, method: &str, path: &str) -> Option<Fault> {
+        let mut pending = lock(&self.pending);
+        let index = pending.iter().position(|f| f.matches(method, path))?;
+        pending[index].times -= 1;
+        let fault = pending[index].clone();
+        if pending[index].times == 0 {
+            pending.remove(index);
+        }
+        Some(fault)
+    }
+
+    pub fn list(&self) -> Vec<Fault> {
+        lock(&self.pending).clone()
+    }
+
+    pub fn clear(&self) {
+        lock(&self.pending).clear();
+    }
+}

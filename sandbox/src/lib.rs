@@ -1,0 +1,36 @@
+//! diskbridge-sandbox: a local emulator of Yandex OAuth, login.yandex.ru, Yandex Disk, Yandex 360,
+//! Google OAuth and Google Drive v3, faithful to `shared/reference/api-protocols.md`.
+//!
+//! Every service lives under its own path prefix of one base URL (see [`PREFIXES`]); control
+//! endpoints live under `/_sandbox/` (see `docs/sandbox.md`). Tests start it in-process with
+//! [`Sandbox::start`] on port 0; the binary `diskbridge-sandbox --port 0` prints its URL first.
+
+mod accounts;
+mod control;
+mod faults;
+mod google;
+mod reqlog;
+mod server;
+mod state;
+mod util;
+mod yandex_360;
+mod yandex_disk;
+mod yandex_oauth;
+
+pub use accounts::{
+    GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET,
+};
+pub use server::{Sandbox, SandboxOptions};
+
+/// The path prefix of each emulated host under the sandbox's base URL, keyed by the endpoint
+/// names of the library's configuration (DESIGN.md §5). The upload and download hosts of Yandex
+/// Disk are handed out in links and need no configuration.
+pub const PREFIXES: &[(&str, &str)] = &[
+    ("yandex_oauth", "/yandex-oauth"),
+    ("yandex_login", "/yandex-login"),
+    ("yandex_disk", "/yandex-disk"),
+    ("yandex_360", "/yandex-360"),
+    ("google_accounts", "/google-accounts"),
+    ("google_oauth", "/google-oauth"),
+    ("google_apis", "/google-apis"),
+];

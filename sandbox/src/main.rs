@@ -1,0 +1,48 @@
+//! `diskbridge-sandbox [--port N] [--data-dir DIR]`: serve the emulator on 127.0.0.1 and print
+//! its base URL as the first line on stdout.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use diskbridge_sandbox::{Sandbox, SandboxOptions};
+
+const USAGE: &str = "usage: diskbridge-sandbox [--port N] [--data-dir DIR]";
+
+fn main() -> ExitCode {
+    let mut options = SandboxOptions::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => match args.next().and_then(|p| p.parse().ok()) {
+                Some(port) => options.port = port,
+                None => return usage_error("--port takes a number from 0 to 65535"),
+            },
+            "--data-dir" => match args.next() {
+                Some(dir) => options.data_dir = Some(PathBuf::from(dir)),
+                None => return usage_error("--data-dir takes a directory"),
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            other => return usage_error(&format!("unknown argument {other:?}")),
+        }
+    }
+    let sandbox = match Sandbox::start_with(options) {
+        Ok(sandbox) => sandbox,
+        Err(err) => {
+            eprintln!("diskbridge-sandbox: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", sandbox.url());
+    let _ = std::io::stdout().flush();
+    sandbox.wait();
+    ExitCode::SUCCESS
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("diskbridge-sandbox: {message}\n{USAGE}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,102 @@
+//! The request log behind `GET /_sandbox/requests`: what went over the wire, oldest first.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, Method, Uri};
+use serde_json::{json, Value};
+
+use crate::state::lock;
+
+/// Bodies up to this size, of a text type, are kept in the log.
+pub const MAX_LOGGED_BODY: usize = 64 * 1024;
+
+pub struct Entry {
+    method: String,
+    path: String,
+    query: String,
+    headers: BTreeMap<String, String>,
+    at_ms: u64,
+    body: Mutex<Option<String>>,
+    pub body_bytes: AtomicU64,
+    status: AtomicU16,
+}
+
+impl Entry {
+    pub fn set_body_text(&self, text: String) {
+        *lock(&self.body) = Some(text);
+    }
+
+    pub fn set_status(&self, status: u16) {
+        self.status.store(status, Ordering::SeqCst);
+    }
+
+    fn to_json(&self) -> Value {
+        let status = self.status.load(Ordering::SeqCst);
+        json!({
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body_bytes": self.body_bytes.load(Ordering::SeqCst),
+            "body": *lock(&self.body),
+            "at_ms": self.at_ms,
+            "status": if status == 0 { Value::Null } else { json!(status) },
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct RequestLog {
+    entries: Mutex<Vec<Arc<Entry>>>,
+}
+
+impl RequestLog {
+    pub fn start(&self, method: &Method, uri: &Uri, headers: &HeaderMap) -> Arc<Entry> {
+        let headers = headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let at_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let entry = Arc::new(Entry {
+            method: method.as_str().to_string(),
+            path: uri.path().to_string(),
+            query: uri.query().unwrap_or("").to_string(),
+            headers,
+            at_ms,
+            body: Mutex::new(None),
+            body_bytes: AtomicU64::new(0),
+            status: AtomicU16::new(0),
+        });
+        lock(&self.entries).push(entry.clone());
+        entry
+    }
+
+    pub fn to_json(&self) -> Value {
+        Value::Array(lock(&self.entries).iter().map(|e| e.to_json()).collect())
+    }
+
+    pub fn clear(&self) {
+        lock(&self.entries).clear();
+    }
+}
+
+/// Whether a body of this `Content-Type` is text worth keeping in the log.
+pub fn is_text_body(content_type: Option<&str>) -> bool {
+    let Some(content_type) = content_type else { return false };
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/x-www-form-urlencoded"
+        || essence == "application/json"
+        || essence.ends_with("+json")
+        || essence.starts_with("text/")
+}

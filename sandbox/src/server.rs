@@ -1,0 +1,353 @@
+//! The HTTP server: one hyper connection per socket, the request log, fault injection (including
+//! resets in the middle of a body, which need control over the connection itself) and the router.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Request, Response, StatusCode};
+use axum::Router;
+use bytes::Bytes;
+use futures_util::{stream, StreamExt};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tower::ServiceExt;
+
+use crate::faults::{Fault, ResetPoint};
+use crate::reqlog::{is_text_body, Entry, MAX_LOGGED_BODY};
+use crate::state::{AppState, Shared};
+use crate::{control, google, yandex_360, yandex_disk, yandex_oauth};
+
+#[derive(Clone, Debug, Default)]
+pub struct SandboxOptions {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Keep state in this directory between runs; in memory when None.
+    pub data_dir: Option<PathBuf>,
+}
+
+/// A running sandbox on its own thread and runtime; stopped when dropped.
+pub struct Sandbox {
+    url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox on a free port of 127.0.0.1 with its state in memory.
+    pub fn start() -> std::io::Result<Sandbox> {
+        Sandbox::start_with(SandboxOptions::default())
+    }
+
+    pub fn start_with(options: SandboxOptions) -> std::io::Result<Sandbox> {
+        let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], options.port)))?;
+        listener.set_nonblocking(true)?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let state = Shared::new(options.data_dir)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("diskbridge-sandbox")
+            .enable_all()
+            .build()?;
+        let (shutdown, stopped) = tokio::sync::oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("diskbridge-sandbox".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => listener,
+                        Err(err) => {
+                            eprintln!("diskbridge-sandbox: {err}");
+                            return;
+                        }
+                    };
+                    serve(listener, state, stopped).await;
+                });
+            })?;
+        Ok(Sandbox { url, shutdown: Some(shutdown), thread: Some(thread) })
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Blocks until the server stops (it runs until the process is killed).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/yandex-oauth", yandex_oauth::oauth_router())
+        .nest("/yandex-login", yandex_oauth::login_router())
+        .nest("/yandex-disk", yandex_disk::api_router())
+        .nest("/yandex-disk-upload", yandex_disk::upload_router())
+        .nest("/yandex-disk-download", yandex_disk::download_router())
+        .nest("/yandex-360", yandex_360::router())
+        .nest("/google-accounts", google::accounts_router())
+        .nest("/google-oauth", google::oauth_router())
+        .nest("/google-apis", google::apis_router())
+        .nest("/_sandbox", control::router())
+        .fallback(|| async { (StatusCode::NOT_FOUND, "no such sandbox route") })
+        .with_state(state)
+}
+
+async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let app = router(state.clone());
+    loop {
+        let (socket, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(_) => continue,
+            },
+            _ = &mut stopped => return,
+        };
+        let _ = socket.set_nodelay(true);
+        let (app, state) = (app.clone(), state.clone());
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                handle(request, app.clone(), state.clone())
+            });
+            // An error here is a dropped connection: a client going away or an injected reset.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(socket), service)
+                .await;
+        });
+    }
+}
+
+/// Returned by the service to make hyper drop the connection without an answer.
+#[derive(Debug)]
+struct InjectedReset;
+
+impl std::fmt::Display for InjectedReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset injected by /_sandbox/faults")
+    }
+}
+
+impl std::error::Error for InjectedReset {}
+
+async fn handle(
+    request: Request<Incoming>,
+    app: Router,
+    state: AppState,
+) -> Result<Response<Body>, InjectedReset> {
+    let path = request.uri().path().to_string();
+    if path.starts_with("/_sandbox/") || path == "/_sandbox" {
+        return Ok(call(app, request.map(Body::new)).await);
+    }
+    let entry = state.log.start(request.method(), request.uri(), request.headers());
+    let fault = state.faults.take(request.method().as_str(), &path);
+    if let Some(delay) = fault.as_ref().and_then(|f| f.delay_ms) {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let mutating = !matches!(request.method().as_str(), "GET" | "HEAD");
+    let request = match &fault {
+        Some(fault) if fault.reset == Some(ResetPoint::Request) => {
+            reset_request(request, fault.after_bytes, &entry).await?
+        }
+        _ => capture_body(request, &entry).await,
+    };
+    let response = match &fault {
+        Some(fault) if fault.status.is_some() => fault_response(fault, &path),
+        _ => call(app, request).await,
+    };
+    entry.set_status(response.status().as_u16());
+    if mutating {
+        state.save();
+    }
+    match &fault {
+        Some(fault) if fault.reset == Some(ResetPoint::Response) => {
+            Ok(reset_response(response, fault.after_bytes))
+        }
+        _ => Ok(response),
+    }
+}
+
+async fn call(app: Router, request: Request<Body>) -> Response<Body> {
+    match app.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// Keeps a small text body (a form or JSON) in the log; counts the bytes of any other body as
+/// they stream through, without holding them.
+async fn capture_body(request: Request<Incoming>, entry: &Arc<Entry>) -> Request<Body> {
+    let (parts, body) = request.into_parts();
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let length = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if is_text_body(content_type) && length.is_some_and(|n| n <= MAX_LOGGED_BODY) {
+        // Within the announced length; a body that errors is passed on as empty and the handler
+        // sees what a truncated request looks like.
+        let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        entry.body_bytes.store(bytes.len() as u64, Ordering::SeqCst);
+        entry.set_body_text(String::from_utf8_lossy(&bytes).into_owned());
+        return Request::from_parts(parts, Body::from(bytes));
+    }
+    let counter = entry.clone();
+    let counted = body.into_data_stream().map(move |chunk| {
+        if let Ok(bytes) = &chunk {
+            counter.body_bytes.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+        }
+        chunk
+    });
+    Request::from_parts(parts, Body::from_stream(counted))
+}
+
+/// Reads `after_bytes` of the request body, then drops the connection. A body shorter than that
+/// is passed on whole, as if no fault had matched.
+async fn reset_request(
+    request: Request<Incoming>,
+    after_bytes: u64,
+    entry: &Arc<Entry>,
+) -> Result<Request<Body>, InjectedReset> {
+    let (parts, mut body) = request.into_parts();
+    let mut seen: Vec<Bytes> = Vec::new();
+    let mut count = 0u64;
+    loop {
+        if count >= after_bytes {
+            entry.body_bytes.store(count, Ordering::SeqCst);
+            return Err(InjectedReset);
+        }
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    count += data.len() as u64;
+                    seen.push(data);
+                }
+            }
+            Some(Err(_)) => return Err(InjectedReset),
+            None => break,
+        }
+    }
+    entry.body_bytes.store(count, Ordering::SeqCst);
+    let replay = stream::iter(seen.into_iter().map(Ok::<_, Infallible>));
+    Ok(Request::from_parts(parts, Body::from_stream(replay)))
+}
+
+/// Passes `after_bytes` of the response body, then fails the body so hyper drops the connection.
+fn reset_response(response: Response<Body>, after_bytes: u64) -> Response<Body> {
+    let (parts, body) = response.into_parts();
+    let mut left = after_bytes;
+    let truncated = body.into_data_stream().flat_map(move |chunk| {
+        let items: Vec<Result<Bytes, std::io::Error>> = match chunk {
+            Err(err) => vec![Err(std::io::Error::other(err))],
+            Ok(_) if left == 0 => vec![Err(std::io::Error::other(InjectedReset))],
+            Ok(bytes) if (bytes.len() as u64) < left => {
+                left -= bytes.len() as u64;
+                vec![Ok(bytes)]
+            }
+            Ok(bytes) => {
+                let head = bytes.slice(..left as usize);
+                left = 0;
+                vec![Ok(head), Err(std::io::Error::other(InjectedReset))]
+            }
+        };
+        stream::iter(items)
+    });
+    Response::from_parts(parts, Body::from_stream(truncated))
+}
+
+/// The answer of a `status` fault: the given body, or the emulated service's own error shape.
+fn fault_response(fault: &Fault, path: &str) -> Response<Body> {
+    let status = StatusCode::from_u16(fault.status.unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = fault.body.clone().unwrap_or_else(|| default_error_body(status, path));
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(seconds) = fault.retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+fn default_error_body(status: StatusCode, path: &str) -> serde_json::Value {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    if path.starts_with("/yandex-disk") {
+        json!({"message": reason, "description": reason, "error": yandex_disk_error_name(status)})
+    } else if path.starts_with("/yandex-oauth") {
+        json!({"error": "server_error", "error_description": reason})
+    } else if path.starts_with("/yandex-360") {
+        json!({"code": grpc_code(status), "message": reason, "details": []})
+    } else if path.starts_with("/google") {
+        google::error_body(status, reason, google_reason(status))
+    } else {
+        json!({"error": reason})
+    }
+}
+
+fn yandex_disk_error_name(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "UnauthorizedError",
+        403 => "ForbiddenError",
+        404 => "DiskNotFoundError",
+        423 => "DiskResourceLockedError",
+        429 => "TooManyRequestsError",
+        507 => "DiskStorageQuotaExhaustedError",
+        _ if status.is_server_error() => "InternalServerError",
+        _ => "FieldValidationError",
+    }
+}
+
+fn google_reason(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "badRequest",
+        401 => "authError",
+        403 => "forbidden",
+        404 => "notFound",
+        429 => "rateLimitExceeded",
+        503 => "backendError",
+        _ if status.is_server_error() => "internalError",
+        _ => "unknown",
+    }
+}
+
+/// The gRPC status number grpc-gateway puts in `code` for an HTTP status.
+fn grpc_code(status: StatusCode) -> u32 {
+    match status.as_u16() {
+        400 => 3,
+        401 => 16,
+        403 => 7,
+        404 => 5,
+        409 => 6,
+        429 => 8,
+        501 => 12,
+        503 => 14,
+        504 => 4,
+        _ => 2,
+    }
+}
