@@ -1,0 +1,134 @@
+//! The library's log: recent lines in memory (`Library.GetLog`), optionally appended to a file
+//! and copied to stderr. Lines are built from non-secret pieces only (methods, hosts, paths,
+//! statuses, error codes) and masked once more with the call's secrets before they are kept.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::{Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::config;
+
+/// Lines kept in memory for `Library.GetLog`.
+const KEPT_LINES: usize = 1000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Off,
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+impl Level {
+    pub fn parse(text: &str) -> Option<Level> {
+        match text.to_ascii_lowercase().as_str() {
+            "off" => Some(Level::Off),
+            "error" => Some(Level::Error),
+            "warn" | "warning" => Some(Level::Warn),
+            "info" => Some(Level::Info),
+            "debug" => Some(Level::Debug),
+            _ => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Level::Off => "OFF",
+            Level::Error => "ERROR",
+            Level::Warn => "WARN",
+            Level::Info => "INFO",
+            Level::Debug => "DEBUG",
+        }
+    }
+}
+
+fn lines() -> &'static Mutex<VecDeque<String>> {
+    static LINES: OnceLock<Mutex<VecDeque<String>>> = OnceLock::new();
+    LINES.get_or_init(|| Mutex::new(VecDeque::with_capacity(KEPT_LINES)))
+}
+
+/// Records one line if the configured level lets it through. `secrets` are masked out.
+pub fn write(level: Level, target: &str, message: &str, secrets: &[String]) {
+    let config = config::current();
+    if level == Level::Off || level > config.log_level() {
+        return;
+    }
+    let line = format!("{} {:5} {target}: {}", timestamp(), level.label(), mask(message, secrets));
+    {
+        let mut kept = lines().lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() == KEPT_LINES {
+            kept.pop_front();
+        }
+        kept.push_back(line.clone());
+    }
+    if let Some(path) = &config.log.file {
+        if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+    if config.log.stderr {
+        eprintln!("diskbridge {line}");
+    }
+}
+
+/// The most recent `limit` lines, oldest first.
+pub fn recent(limit: usize) -> Vec<String> {
+    let kept = lines().lock().unwrap_or_else(|p| p.into_inner());
+    kept.iter().skip(kept.len().saturating_sub(limit)).cloned().collect()
+}
+
+/// Replaces every occurrence of a secret with `***`.
+pub fn mask(text: &str, secrets: &[String]) -> String {
+    let mut masked = text.to_string();
+    for secret in secrets {
+        // Very short values (a "1" flag) would mask innocent text; real secrets are long.
+        if secret.len() >= 4 && masked.contains(secret.as_str()) {
+            masked = masked.replace(secret.as_str(), "***");
+        }
+    }
+    masked
+}
+
+/// UTC time with milliseconds, `2026-11-21T10:00:00.123Z`.
+fn timestamp() -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since the epoch to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        now.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_hides_every_occurrence() {
+        let secrets = vec!["y0_secret".to_string()];
+        assert_eq!(mask("a y0_secret b y0_secret", &secrets), "a *** b ***");
+    }
+
+    #[test]
+    fn timestamp_is_iso8601_utc() {
+        let stamp = timestamp();
+        assert_eq!(stamp.len(), 24, "{stamp}");
+        assert!(stamp.ends_with('Z'));
+    }
+}

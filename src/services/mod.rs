@@ -1,0 +1,17 @@
+//! One module per service, each declaring its methods (registry entries) beside their handlers.
+
+pub mod library;
+pub mod yandex_id;
+
+use crate::registry::Method;
+
+/// Every module's methods, in documentation order.
+pub const ALL: &[&[Method]] = &[library::METHODS, yandex_id::METHODS];
+
+/// A registry handler from an `async fn(Call) -> Result<Value>`.
+macro_rules! handler {
+    ($function:path) => {
+        |call| ::futures_util::FutureExt::boxed($function(call))
+    };
+}
+pub(crate) use handler;
