@@ -36,5 +36,8 @@ fn main() {
 }
 
 fn env_number(name: &str) -> u32 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).expect("cargo sets the version")
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("cargo sets the version")
 }

@@ -19,20 +19,32 @@ use crate::services::yandex_id;
 
 /// Refresh this long before `expires_at`, so a token never expires in flight.
 const REFRESH_MARGIN_S: i64 = 60;
-/// How long the outcome of a refresh answers for the refresh token it used: callers holding
-/// the rotated-out token get the new one instead of a refused refresh.
-const ROTATION_GRACE: Duration = Duration::from_secs(600);
+/// How long the outcome of a refresh answers `credentials` callers holding the refresh token it
+/// used: a caller arriving shortly after the rotation with the rotated-out token gets the new
+/// tokens instead of a refused refresh.
+pub const ROTATION_GRACE: Duration = Duration::from_secs(120);
 /// How long a failed refresh answers for its concurrent callers before one may try again.
 const FAILURE_GRACE: Duration = Duration::from_secs(2);
 
 /// New tokens from a token endpoint.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct TokenSet {
     pub access_token: String,
     pub refresh_token: Option<String>,
     pub expires_in: Option<u64>,
     /// The endpoint's JSON, as returned by the RefreshToken methods.
     pub raw: Value,
+}
+
+impl std::fmt::Debug for TokenSet {
+    /// Never prints the tokens themselves.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSet")
+            .field("access_token", &"***")
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 impl TokenSet {
@@ -43,7 +55,10 @@ impl TokenSet {
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
-                Error::new(crate::error::ErrorCode::InvalidResponse, "the token endpoint answered without access_token")
+                Error::new(
+                    crate::error::ErrorCode::InvalidResponse,
+                    "the token endpoint answered without access_token",
+                )
             })?
             .to_string();
         Ok(TokenSet {
@@ -56,7 +71,10 @@ impl TokenSet {
 }
 
 pub fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The token side of one call.
@@ -88,7 +106,10 @@ impl Session {
             .or_else(|| credential(&credentials, "access_token"));
         Ok(Some(Arc::new(Session {
             provider: method.auth,
-            state: tokio::sync::Mutex::new(State { access_token, credentials }),
+            state: tokio::sync::Mutex::new(State {
+                access_token,
+                credentials,
+            }),
             refreshed: Mutex::new(None),
         })))
     }
@@ -98,7 +119,9 @@ impl Session {
     pub async fn authorization(&self, call: &Call) -> Result<String> {
         let mut state = self.state.lock().await;
         let expiring = state.credentials.as_ref().is_some_and(|c| {
-            c.get("expires_at").and_then(as_unix_seconds).is_some_and(|at| at - REFRESH_MARGIN_S <= unix_now())
+            c.get("expires_at")
+                .and_then(as_unix_seconds)
+                .is_some_and(|at| at - REFRESH_MARGIN_S <= unix_now())
         });
         if state.credentials.is_some() && (state.access_token.is_none() || expiring) {
             self.refresh(call, &mut state).await?;
@@ -115,7 +138,11 @@ impl Session {
         if state.credentials.is_none() {
             return Ok(false);
         }
-        call.log(Level::Info, "auth", "the service refused the access token (401): refreshing it");
+        call.log(
+            Level::Info,
+            "auth",
+            "the service refused the access token (401): refreshing it",
+        );
         self.refresh(call, &mut state).await?;
         Ok(true)
     }
@@ -128,9 +155,12 @@ impl Session {
     async fn refresh(&self, call: &Call, state: &mut State) -> Result<()> {
         let credentials = state.credentials.as_mut().expect("refresh needs credentials");
         let field = |key: &str| credentials.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-        let (client_id, client_secret, refresh_token) = (field("client_id"), field("client_secret"), field("refresh_token"));
+        let (client_id, client_secret, refresh_token) =
+            (field("client_id"), field("client_secret"), field("refresh_token"));
         let tokens = match self.provider {
-            Auth::Yandex => yandex_id::refresh_shared(call, &client_id, &client_secret, &refresh_token).await?,
+            Auth::Yandex => {
+                yandex_id::refresh_shared(call, &client_id, &client_secret, &refresh_token, ROTATION_GRACE).await?
+            }
             Auth::None => unreachable!("methods without auth have no session"),
         };
         call.add_secret(&tokens.access_token);
@@ -154,7 +184,12 @@ impl Session {
 }
 
 fn credential(credentials: &Option<Map<String, Value>>, key: &str) -> Option<String> {
-    credentials.as_ref()?.get(key)?.as_str().filter(|s| !s.is_empty()).map(String::from)
+    credentials
+        .as_ref()?
+        .get(key)?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(String::from)
 }
 
 /// `expires_at` as Unix seconds; 1C and Python hosts may store it as a string or a float.
@@ -174,7 +209,10 @@ fn validate_credentials(map: &Map<String, Value>) -> Result<Map<String, Value>> 
             )));
         }
     }
-    if map.get("expires_at").is_some_and(|v| !v.is_null() && as_unix_seconds(v).is_none()) {
+    if map
+        .get("expires_at")
+        .is_some_and(|v| !v.is_null() && as_unix_seconds(v).is_none())
+    {
         return Err(Error::invalid_params("`credentials.expires_at` must be Unix seconds"));
     }
     Ok(map.clone())
@@ -184,9 +222,9 @@ type Outcome = (Instant, Result<TokenSet>);
 type Slot = Arc<tokio::sync::Mutex<Option<Outcome>>>;
 
 /// Runs `refresh` once for every concurrent caller that holds the same refresh token (`key`
-/// names the provider, client and refresh token), and answers later callers holding that
-/// rotated-out token with the same tokens for a while.
-pub async fn refresh_once<F, Fut>(key: Vec<&str>, refresh: F) -> Result<TokenSet>
+/// names the provider, client, secret and refresh token): callers that arrive while it runs share its
+/// outcome, and so do callers arriving up to `grace` after it finished.
+pub async fn refresh_once<F, Fut>(key: Vec<&str>, grace: Duration, refresh: F) -> Result<TokenSet>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<TokenSet>>,
@@ -195,17 +233,25 @@ where
     // Keyed by a hash: the map outlives the call and should not hold refresh tokens as keys.
     let digest: [u8; 32] = Sha256::digest(key.join("\u{0}").as_bytes()).into();
     let slot = {
-        let mut slots = SLOTS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+        let mut slots = SLOTS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         slots.retain(|_, slot| match slot.try_lock() {
             Ok(outcome) => outcome.as_ref().is_none_or(|(at, _)| at.elapsed() < ROTATION_GRACE),
             Err(_) => true,
         });
         slots.entry(digest).or_default().clone()
     };
+    let arrived = Instant::now();
     let mut outcome = slot.lock().await;
     if let Some((at, result)) = outcome.as_ref() {
-        let grace = if result.is_ok() { ROTATION_GRACE } else { FAILURE_GRACE };
-        if at.elapsed() < grace {
+        let grace = if result.is_ok() {
+            grace
+        } else {
+            grace.min(FAILURE_GRACE)
+        };
+        if *at >= arrived || at.elapsed() < grace {
             return result.clone();
         }
     }

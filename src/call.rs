@@ -34,7 +34,10 @@ impl Call {
     /// Remembers a secret learnt during the call (a refreshed token) so it is masked too.
     pub fn add_secret(&self, secret: &str) {
         if !secret.is_empty() {
-            self.secrets.lock().unwrap_or_else(|p| p.into_inner()).push(secret.to_string());
+            self.secrets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(secret.to_string());
         }
     }
 
@@ -82,7 +85,12 @@ pub fn run(method_name: String, params: Value, progress: Progress) -> BoxFuture<
         let secrets = secrets.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let outcome = outcome.map_err(|mut error| {
             error.message = log::mask(&error.message, &secrets);
-            log::write(Level::Debug, "call", &format!("{} failed: {error}", method.full_name()), &secrets);
+            log::write(
+                Level::Debug,
+                "call",
+                &format!("{} failed: {error}", method.full_name()),
+                &secrets,
+            );
             error
         });
         let credentials = auth.and_then(|session| session.refreshed_credentials());
@@ -103,7 +111,14 @@ fn prepare(method_name: &str, params: Value, progress: Progress) -> Result<Call>
     let config = config::effective(args.value("options"))?;
     let secrets = Arc::new(Mutex::new(args.secret_values(method)));
     let auth = Session::from_args(method, &args)?;
-    Ok(Call { method, args, config, progress, auth, secrets })
+    Ok(Call {
+        method,
+        args,
+        config,
+        progress,
+        auth,
+        secrets,
+    })
 }
 
 fn unknown_method(name: &str) -> Error {

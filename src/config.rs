@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorCode, Result};
 /// configured.
 pub const SANDBOX_ENV: &str = "DISKBRIDGE_SANDBOX";
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub endpoints: Endpoints,
@@ -86,7 +86,11 @@ impl Endpoints {
     fn for_sandbox(base: &str) -> Endpoints {
         let base = base.trim_end_matches('/');
         let url = |name: &str| {
-            let prefix = ENDPOINT_NAMES.iter().find(|(n, _)| *n == name).map(|(_, p)| *p).unwrap_or("");
+            let prefix = ENDPOINT_NAMES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, p)| *p)
+                .unwrap_or("");
             format!("{base}{prefix}")
         };
         Endpoints {
@@ -116,7 +120,12 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { connect_s: 15.0, read_s: 60.0, total_s: 300.0, min_rate_kib_s: 64 }
+        Timeouts {
+            connect_s: 15.0,
+            read_s: 60.0,
+            total_s: 300.0,
+            min_rate_kib_s: 64,
+        }
     }
 }
 
@@ -133,7 +142,12 @@ pub struct Retries {
 
 impl Default for Retries {
     fn default() -> Self {
-        Retries { max_attempts: 5, base_delay_ms: 500, max_delay_ms: 30_000, max_retry_after_s: 120 }
+        Retries {
+            max_attempts: 5,
+            base_delay_ms: 500,
+            max_delay_ms: 30_000,
+            max_retry_after_s: 120,
+        }
     }
 }
 
@@ -209,7 +223,8 @@ impl Config {
             let url = endpoints.get(name);
             let parsed = Url::parse(url)
                 .map_err(|e| Error::invalid_params(format!("endpoint `{name}` is not a URL ({e}): {url}")))?;
-            self.check_url(&parsed).map_err(|e| Error::new(e.code, format!("endpoint `{name}`: {}", e.message)))?;
+            self.check_url(&parsed)
+                .map_err(|e| Error::new(e.code, format!("endpoint `{name}`: {}", e.message)))?;
         }
         if let Some(proxy) = &self.proxy {
             if proxy != "none" && Url::parse(proxy).is_err() {
@@ -217,7 +232,9 @@ impl Config {
             }
         }
         if crate::log::Level::parse(&self.log.level).is_none() {
-            return Err(Error::invalid_params("`log.level` must be off, error, warn, info or debug"));
+            return Err(Error::invalid_params(
+                "`log.level` must be off, error, warn, info or debug",
+            ));
         }
         let t = &self.timeouts;
         if !(t.connect_s > 0.0 && t.read_s > 0.0 && t.total_s > 0.0 && t.min_rate_kib_s > 0) {
@@ -263,6 +280,13 @@ impl Config {
     }
 }
 
+impl std::fmt::Debug for Config {
+    /// As `Library.GetConfiguration` shows it: a proxy password is masked.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Config({})", self.masked_json())
+    }
+}
+
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
@@ -282,7 +306,10 @@ fn global() -> &'static RwLock<Global> {
     GLOBAL.get_or_init(|| {
         let config = Config::default();
         let json = serde_json::to_value(&config).unwrap_or(Value::Null);
-        RwLock::new(Global { config: Arc::new(config), json })
+        RwLock::new(Global {
+            config: Arc::new(config),
+            json,
+        })
     })
 }
 
@@ -303,7 +330,11 @@ pub fn effective(options: Option<&Value>) -> Result<Arc<Config>> {
 /// the defaults when `reset`), validates the result and installs it.
 pub fn configure(changes: &Value, reset: bool) -> Result<Arc<Config>> {
     let mut global = global().write().unwrap_or_else(|p| p.into_inner());
-    let base = if reset { serde_json::to_value(Config::default()).unwrap_or(Value::Null) } else { global.json.clone() };
+    let base = if reset {
+        serde_json::to_value(Config::default()).unwrap_or(Value::Null)
+    } else {
+        global.json.clone()
+    };
     let config = merged(base, changes, "configuration")?;
     global.json = serde_json::to_value(&config).unwrap_or(Value::Null);
     global.config = Arc::new(config);
@@ -312,8 +343,8 @@ pub fn configure(changes: &Value, reset: bool) -> Result<Arc<Config>> {
 
 fn merged(mut base: Value, changes: &Value, what: &str) -> Result<Config> {
     merge(&mut base, changes);
-    let config: Config = serde_json::from_value(base)
-        .map_err(|e| Error::invalid_params(format!("invalid {what}: {e}")))?;
+    let config: Config =
+        serde_json::from_value(base).map_err(|e| Error::invalid_params(format!("invalid {what}: {e}")))?;
     config.validate()?;
     Ok(config)
 }
@@ -341,7 +372,10 @@ mod tests {
 
     #[test]
     fn sandbox_sets_every_endpoint_to_its_prefix() {
-        let config = Config { sandbox: Some("http://127.0.0.1:9/".into()), ..Config::default() };
+        let config = Config {
+            sandbox: Some("http://127.0.0.1:9/".into()),
+            ..Config::default()
+        };
         assert_eq!(config.endpoint("yandex_oauth"), "http://127.0.0.1:9/yandex-oauth");
         assert_eq!(config.endpoint("google_apis"), "http://127.0.0.1:9/google-apis");
     }
@@ -352,23 +386,35 @@ mod tests {
         assert!(config.check_url(&Url::parse("http://127.0.0.1:1/x").unwrap()).is_ok());
         assert!(config.check_url(&Url::parse("http://[::1]:1/x").unwrap()).is_ok());
         assert!(config.check_url(&Url::parse("http://localhost/x").unwrap()).is_ok());
-        let refused = config.check_url(&Url::parse("http://example.com/x").unwrap()).unwrap_err();
+        let refused = config
+            .check_url(&Url::parse("http://example.com/x").unwrap())
+            .unwrap_err();
         assert_eq!(refused.code, ErrorCode::InsecureEndpoint);
-        let allowed = Config { allow_insecure_http: true, ..Config::default() };
+        let allowed = Config {
+            allow_insecure_http: true,
+            ..Config::default()
+        };
         assert!(allowed.check_url(&Url::parse("http://example.com/x").unwrap()).is_ok());
     }
 
     #[test]
     fn unknown_keys_name_the_accepted_ones() {
-        let err = merged(serde_json::to_value(Config::default()).unwrap(), &serde_json::json!({"retry": 1}), "options")
-            .unwrap_err();
+        let err = merged(
+            serde_json::to_value(Config::default()).unwrap(),
+            &serde_json::json!({"retry": 1}),
+            "options",
+        )
+        .unwrap_err();
         assert!(err.message.contains("unknown field `retry`"), "{}", err.message);
         assert!(err.message.contains("retries"), "{}", err.message);
     }
 
     #[test]
     fn proxy_password_is_masked() {
-        let config = Config { proxy: Some("http://user:hunter2@proxy:3128".into()), ..Config::default() };
+        let config = Config {
+            proxy: Some("http://user:hunter2@proxy:3128".into()),
+            ..Config::default()
+        };
         let shown = config.masked_json().to_string();
         assert!(!shown.contains("hunter2"));
         assert!(shown.contains("***"));

@@ -170,7 +170,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
-        Error { code, message: message.into(), http_status: None, service: None, upstream: None }
+        Error {
+            code,
+            message: message.into(),
+            http_status: None,
+            service: None,
+            upstream: None,
+        }
     }
 
     pub fn invalid_params(message: impl Into<String>) -> Error {

@@ -37,7 +37,15 @@ enum Body {
 
 impl Request {
     fn new(method: reqwest::Method, service: Service, url: Url, idempotent: bool) -> Request {
-        Request { method, url, service, body: Body::Empty, headers: Vec::new(), idempotent, authorized: false }
+        Request {
+            method,
+            url,
+            service,
+            body: Body::Empty,
+            headers: Vec::new(),
+            idempotent,
+            authorized: false,
+        }
     }
 
     pub fn get(service: Service, url: Url) -> Request {
@@ -115,7 +123,11 @@ impl Response {
         serde_json::from_slice(&self.body).map_err(|_| {
             Error::new(
                 ErrorCode::InvalidResponse,
-                format!("{} answered HTTP {} with a body that is not JSON", service_name(service), self.status),
+                format!(
+                    "{} answered HTTP {} with a body that is not JSON",
+                    service_name(service),
+                    self.status
+                ),
             )
             .with_service(service)
         })
@@ -158,7 +170,10 @@ pub async fn send(call: &Call, request: &Request) -> Result<Response> {
 /// What to do after an attempt.
 enum Next {
     Done(Response),
-    Retry { after: Option<Duration>, last: Result<Response> },
+    Retry {
+        after: Option<Duration>,
+        last: Result<Response>,
+    },
 }
 
 async fn send_with_retries(call: &Call, request: &Request, authorization: Option<&str>) -> Result<Response> {
@@ -176,20 +191,40 @@ async fn send_with_retries(call: &Call, request: &Request, authorization: Option
                 call.log(
                     Level::Info,
                     "http",
-                    &format!("{} {} -> {} in {elapsed_ms} ms", request.method, request.target(), response.status),
+                    &format!(
+                        "{} {} -> {} in {elapsed_ms} ms",
+                        request.method,
+                        request.target(),
+                        response.status
+                    ),
                 );
                 if should_retry_status(request, &response) {
-                    Next::Retry { after: retry_after(&response.headers), last: Ok(response) }
+                    Next::Retry {
+                        after: retry_after(&response.headers),
+                        last: Ok(response),
+                    }
                 } else {
                     Next::Done(response)
                 }
             }
             Err(err) => {
                 let error = network_error(request, &err);
-                call.log(Level::Info, "http", &format!("{} {} failed in {elapsed_ms} ms: {}", request.method, request.target(), error.message));
+                call.log(
+                    Level::Info,
+                    "http",
+                    &format!(
+                        "{} {} failed in {elapsed_ms} ms: {}",
+                        request.method,
+                        request.target(),
+                        error.message
+                    ),
+                );
                 // A connection that never opened carried nothing, so any request may go again.
                 if request.idempotent || err.is_connect() {
-                    Next::Retry { after: None, last: Err(error) }
+                    Next::Retry {
+                        after: None,
+                        last: Err(error),
+                    }
                 } else {
                     return Err(error);
                 }
@@ -243,7 +278,11 @@ async fn attempt_once(
         Body::Empty => builder,
         Body::Form(pairs) => builder
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()),
+            .body(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs)
+                    .finish(),
+            ),
         Body::Json(value) => builder
             .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
             .body(value.to_string()),
@@ -259,7 +298,8 @@ async fn attempt_once(
 /// only on 429, which says the request was refused before any work was done.
 fn should_retry_status(request: &Request, response: &Response) -> bool {
     let status = response.status;
-    let transient = status == 429 || matches!(status, 500 | 502 | 503 | 504) || is_rate_limit_403(request.service, response);
+    let transient =
+        status == 429 || matches!(status, 500 | 502 | 503 | 504) || is_rate_limit_403(request.service, response);
     transient && (request.idempotent || status == 429)
 }
 
@@ -302,7 +342,11 @@ fn network_error(request: &Request, err: &reqwest::Error) -> Error {
         source = inner.source();
     }
     let detail = detail.replace(request.url.as_str(), &request.target());
-    let code = if err.is_timeout() { ErrorCode::Timeout } else { ErrorCode::Network };
+    let code = if err.is_timeout() {
+        ErrorCode::Timeout
+    } else {
+        ErrorCode::Network
+    };
     Error::new(code, format!("{} {}: {detail}", request.method, request.target())).with_service(request.service)
 }
 
@@ -319,7 +363,10 @@ fn client(config: &Config) -> Result<reqwest::Client> {
         (timeouts.connect_s * 1000.0) as u64,
         (timeouts.read_s * 1000.0) as u64,
     );
-    let mut clients = CLIENTS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    let mut clients = CLIENTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
     if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }
@@ -333,7 +380,8 @@ fn client(config: &Config) -> Result<reqwest::Client> {
         None => {}
         Some("none") => builder = builder.no_proxy(),
         Some(proxy) => {
-            let proxy = reqwest::Proxy::all(proxy).map_err(|_| Error::invalid_params("`proxy` is not a usable proxy URL"))?;
+            let proxy =
+                reqwest::Proxy::all(proxy).map_err(|_| Error::invalid_params("`proxy` is not a usable proxy URL"))?;
             builder = builder.proxy(proxy);
         }
     }
@@ -342,7 +390,9 @@ fn client(config: &Config) -> Result<reqwest::Client> {
         let certificates = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|_| Error::invalid_params(format!("ca_file {path} holds no PEM certificate")))?;
         if certificates.is_empty() {
-            return Err(Error::invalid_params(format!("ca_file {path} holds no PEM certificate")));
+            return Err(Error::invalid_params(format!(
+                "ca_file {path} holds no PEM certificate"
+            )));
         }
         for certificate in certificates {
             builder = builder.add_root_certificate(certificate);
@@ -403,7 +453,13 @@ pub fn status_error(service: Service, response: &Response) -> Error {
     if let Some(description) = description.filter(|d| !d.is_empty()) {
         message.push_str(&format!(": {description}"));
     }
-    Error { code, message, http_status: Some(response.status), service: Some(service), upstream: Some(body) }
+    Error {
+        code,
+        message,
+        http_status: Some(response.status),
+        service: Some(service),
+        upstream: Some(body),
+    }
 }
 
 /// Codes the services name in their bodies that mean more than the status alone.
@@ -472,7 +528,9 @@ mod tests {
         let response = Response {
             status: 409,
             headers: HeaderMap::new(),
-            body: Bytes::from_static(br#"{"message":"m","description":"exists","error":"DiskResourceAlreadyExistsError"}"#),
+            body: Bytes::from_static(
+                br#"{"message":"m","description":"exists","error":"DiskResourceAlreadyExistsError"}"#,
+            ),
         };
         let error = status_error(Service::YandexDisk, &response);
         assert_eq!(error.code, ErrorCode::Conflict);

@@ -77,7 +77,10 @@ impl Progress {
     }
 
     pub fn counters(&self) -> (u64, u64) {
-        (self.inner.done.load(Ordering::Relaxed), self.inner.total.load(Ordering::Relaxed))
+        (
+            self.inner.done.load(Ordering::Relaxed),
+            self.inner.total.load(Ordering::Relaxed),
+        )
     }
 
     /// Sleeps for `duration`, waking every heartbeat to report the same figures again, so a

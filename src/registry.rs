@@ -71,7 +71,16 @@ pub struct Param {
 
 impl Param {
     pub const fn new(key: &'static str, ty: ParamType, doc: &'static str) -> Param {
-        Param { key, opi: "", opi_ru: "", cli: key, ty, presence: Presence::Optional, secret: false, doc }
+        Param {
+            key,
+            opi: "",
+            opi_ru: "",
+            cli: key,
+            ty,
+            presence: Presence::Optional,
+            secret: false,
+            doc,
+        }
     }
 
     pub const fn string(key: &'static str, doc: &'static str) -> Param {
@@ -121,7 +130,9 @@ impl Param {
     }
 
     fn names(&self) -> impl Iterator<Item = &'static str> {
-        [self.key, self.opi, self.opi_ru, self.cli].into_iter().filter(|n| !n.is_empty())
+        [self.key, self.opi, self.opi_ru, self.cli]
+            .into_iter()
+            .filter(|n| !n.is_empty())
     }
 }
 
@@ -169,7 +180,11 @@ pub const CREDENTIALS: Param = Param::new(
 )
 .secret();
 /// Per-call configuration overrides, accepted by every method.
-pub const OPTIONS: Param = Param::new("options", ParamType::Object, "Per-call overrides of Library.Configure settings.");
+pub const OPTIONS: Param = Param::new(
+    "options",
+    ParamType::Object,
+    "Per-call overrides of Library.Configure settings.",
+);
 
 impl Method {
     pub fn full_name(&self) -> String {
@@ -282,6 +297,10 @@ pub fn find(name: &str) -> Option<&'static Method> {
 
 /// The registered name closest to `name`, for "did you mean" hints.
 pub fn closest_method(name: &str) -> Option<String> {
+    // Names are short; a long one is not a typo worth comparing letter by letter.
+    if name.len() > 100 {
+        return None;
+    }
     let wanted = name.to_lowercase();
     methods()
         .iter()
@@ -306,7 +325,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Decoded parameters: canonical keys to values of the declared types, defaults applied.
-#[derive(Debug, Default)]
+/// No `Debug`: the values include secrets.
+#[derive(Default)]
 pub struct Args {
     values: BTreeMap<&'static str, Value>,
 }
@@ -322,7 +342,8 @@ impl Args {
 
     /// A required string (the decoder already refused calls without it).
     pub fn str(&self, key: &str) -> Result<&str> {
-        self.opt_str(key).ok_or_else(|| Error::invalid_params(format!("missing parameter `{key}`")))
+        self.opt_str(key)
+            .ok_or_else(|| Error::invalid_params(format!("missing parameter `{key}`")))
     }
 
     pub fn bool(&self, key: &str) -> bool {
@@ -396,7 +417,11 @@ pub fn decode(method: &Method, params: &Map<String, Value>) -> Result<Args> {
             return Err(Error::invalid_params(format!(
                 "missing parameter `{}`{} for {}",
                 param.key,
-                if param.opi.is_empty() { String::new() } else { format!(" ({})", param.opi) },
+                if param.opi.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", param.opi)
+                },
                 method.full_name()
             )));
         }
@@ -416,7 +441,13 @@ pub fn decode(method: &Method, params: &Map<String, Value>) -> Result<Args> {
 fn accepted_keys(params: &[&Param]) -> String {
     params
         .iter()
-        .map(|p| if p.opi.is_empty() { p.key.to_string() } else { format!("{} ({})", p.key, p.opi) })
+        .map(|p| {
+            if p.opi.is_empty() {
+                p.key.to_string()
+            } else {
+                format!("{} ({})", p.key, p.opi)
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -437,12 +468,16 @@ fn coerce(param: &Param, value: &Value) -> std::result::Result<Value, &'static s
                 "false" | "0" | "ложь" => Ok(Value::Bool(false)),
                 _ => Err("a boolean (true/false)"),
             },
-            Value::Number(n) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => Ok(Value::Bool(n.as_u64() == Some(1))),
+            Value::Number(n) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => {
+                Ok(Value::Bool(n.as_u64() == Some(1)))
+            }
             _ => Err("a boolean (true/false)"),
         },
         ParamType::Integer => {
             let number = match value {
-                Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)),
+                Value::Number(n) => n
+                    .as_u64()
+                    .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)),
                 Value::String(s) => s.trim().parse::<u64>().ok(),
                 _ => None,
             };
@@ -499,7 +534,11 @@ pub fn methods_markdown() -> String {
             Origin::Opi => "OPI function",
             Origin::New => "new in diskbridge",
         };
-        out.push_str(&format!("{} ({origin}). C export: `{}`.", method.doc, method.c_export()));
+        out.push_str(&format!(
+            "{} ({origin}). C export: `{}`.",
+            method.doc,
+            method.c_export()
+        ));
         if !method.name_ru.is_empty() {
             out.push_str(&format!(" Russian name: `{}.{}`.", method.module, method.name_ru));
         }
@@ -507,7 +546,9 @@ pub fn methods_markdown() -> String {
             out.push_str(&format!(" Alias: `{alias}`."));
         }
         out.push_str(&format!("\n\nResult: {}\n\n", method.result));
-        out.push_str("| key | OPI name | Russian | CLI | type | required / default | |\n|---|---|---|---|---|---|---|\n");
+        out.push_str(
+            "| key | OPI name | Russian | CLI | type | required / default | |\n|---|---|---|---|---|---|---|\n",
+        );
         for param in method.all_params() {
             let presence = match param.presence {
                 Presence::Required => "required".to_string(),
@@ -539,7 +580,10 @@ mod tests {
         assert_eq!(snake_case("Yandex360"), "yandex_360");
         assert_eq!(snake_case("GoogleWorkspace"), "google_workspace");
         assert_eq!(snake_case("UploadFile"), "upload_file");
-        assert_eq!(snake_case("GetDownloadLinkForPublicObject"), "get_download_link_for_public_object");
+        assert_eq!(
+            snake_case("GetDownloadLinkForPublicObject"),
+            "get_download_link_for_public_object"
+        );
         assert_eq!(snake_case("GetFileUploadLink"), "get_file_upload_link");
     }
 

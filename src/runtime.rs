@@ -8,7 +8,10 @@ use tokio::runtime::Runtime;
 pub fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 8);
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(2, 8);
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
             .thread_name("diskbridge")

@@ -44,15 +44,25 @@ fn header_exports_equal_the_registry() {
             let rest = &line[start..];
             let end = rest.find('(')?;
             let name = &rest[..end];
-            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_').then(|| name.to_string())
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                .then(|| name.to_string())
         })
         .filter(|name| !name.ends_with("_fn"))
         .collect();
     let mut expected: BTreeSet<String> = diskbridge::registry::methods().iter().map(|m| m.c_export()).collect();
-    for core in ["diskbridge_version", "diskbridge_call", "diskbridge_call_with_progress", "diskbridge_free"] {
+    for core in [
+        "diskbridge_version",
+        "diskbridge_call",
+        "diskbridge_call_with_progress",
+        "diskbridge_free",
+    ] {
         expected.insert(core.to_string());
     }
-    assert_eq!(exported, expected, "the header's exports differ from the registry (rebuild, then commit the header)");
+    assert_eq!(
+        exported, expected,
+        "the header's exports differ from the registry (rebuild, then commit the header)"
+    );
 }
 
 #[test]
@@ -69,5 +79,9 @@ fn every_export_is_documented_in_the_header() {
             assert_eq!(before.map(|l| l.trim()), Some("*/"), "no doc comment before `{line}`");
         }
     }
-    assert_eq!(seen, diskbridge::registry::methods().len() + 4, "declarations found in the header");
+    assert_eq!(
+        seen,
+        diskbridge::registry::methods().len() + 4,
+        "declarations found in the header"
+    );
 }

@@ -48,7 +48,12 @@ pub const YANDEX_CLIENTS: &[YandexClient] = &[
     YandexClient {
         id: YANDEX_SERVICE_CLIENT_ID,
         secret: YANDEX_SERVICE_CLIENT_SECRET,
-        scopes: &["cloud_api:disk.read", "cloud_api:disk.write", "cloud_api:disk.info", "login:info"],
+        scopes: &[
+            "cloud_api:disk.read",
+            "cloud_api:disk.write",
+            "cloud_api:disk.info",
+            "login:info",
+        ],
         redirect_uris: &[YANDEX_VERIFICATION_CODE_URI],
     },
 ];

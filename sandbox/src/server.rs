@@ -71,7 +71,11 @@ impl Sandbox {
                     serve(listener, state, stopped).await;
                 });
             })?;
-        Ok(Sandbox { url, shutdown: Some(shutdown), thread: Some(thread) })
+        Ok(Sandbox {
+            url,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
     }
 
     /// The base URL, `http://127.0.0.1:PORT`.
@@ -114,11 +118,7 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    mut stopped: tokio::sync::oneshot::Receiver<()>,
-) {
+async fn serve(listener: tokio::net::TcpListener, state: AppState, mut stopped: tokio::sync::oneshot::Receiver<()>) {
     let app = router(state.clone());
     loop {
         let (socket, _) = tokio::select! {
@@ -131,9 +131,7 @@ async fn serve(
         let _ = socket.set_nodelay(true);
         let (app, state) = (app.clone(), state.clone());
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                handle(request, app.clone(), state.clone())
-            });
+            let service = hyper::service::service_fn(move |request| handle(request, app.clone(), state.clone()));
             // An error here is a dropped connection: a client going away or an injected reset.
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(socket), service)
@@ -154,11 +152,7 @@ impl std::fmt::Display for InjectedReset {
 
 impl std::error::Error for InjectedReset {}
 
-async fn handle(
-    request: Request<Incoming>,
-    app: Router,
-    state: AppState,
-) -> Result<Response<Body>, InjectedReset> {
+async fn handle(request: Request<Incoming>, app: Router, state: AppState) -> Result<Response<Body>, InjectedReset> {
     let path = request.uri().path().to_string();
     if path.starts_with("/_sandbox/") || path == "/_sandbox" {
         return Ok(call(app, request.map(Body::new)).await);
@@ -184,9 +178,7 @@ async fn handle(
         state.save();
     }
     match &fault {
-        Some(fault) if fault.reset == Some(ResetPoint::Response) => {
-            Ok(reset_response(response, fault.after_bytes))
-        }
+        Some(fault) if fault.reset == Some(ResetPoint::Response) => Ok(reset_response(response, fault.after_bytes)),
         _ => Ok(response),
     }
 }
@@ -290,7 +282,9 @@ fn fault_response(fault: &Fault, path: &str) -> Response<Body> {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(seconds) = fault.retry_after {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
 }
@@ -299,7 +293,10 @@ fn default_error_body(status: StatusCode, path: &str) -> serde_json::Value {
     let reason = status.canonical_reason().unwrap_or("Error");
     if path.starts_with("/yandex-disk") {
         json!({"message": reason, "description": reason, "error": yandex_disk_error_name(status)})
-    } else if path.starts_with("/yandex-oauth") {
+    } else if path.starts_with("/yandex-oauth")
+        || path.starts_with("/google-oauth")
+        || path.starts_with("/google-accounts")
+    {
         json!({"error": "server_error", "error_description": reason})
     } else if path.starts_with("/yandex-360") {
         json!({"code": grpc_code(status), "message": reason, "details": []})

@@ -95,8 +95,7 @@ impl Shared {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(err) => return Err(err),
         };
-        let snapshot: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(std::io::Error::other)?;
+        let snapshot: serde_json::Value = serde_json::from_slice(&bytes).map_err(std::io::Error::other)?;
         let field = |name: &str| snapshot.get(name).cloned().unwrap_or_default();
         if let Ok(state) = serde_json::from_value(field("yandex")) {
             *lock(&self.yandex) = state;
@@ -140,6 +139,10 @@ pub struct Settings {
     pub yandex_token_ttl_s: u64,
     /// Lifetime of Google access tokens.
     pub google_token_ttl_s: u64,
+    /// `interval` of the Google device flow (polling faster is `slow_down`).
+    pub google_device_interval_s: u64,
+    /// `expires_in` of a Google device code.
+    pub google_device_expires_in_s: u64,
     /// Lifetime of signed upload and download links.
     pub link_ttl_s: u64,
 }
@@ -153,6 +156,8 @@ impl Default for Settings {
             yandex_device_expires_in_s: 300,
             yandex_token_ttl_s: 31_536_000,
             google_token_ttl_s: 3599,
+            google_device_interval_s: 5,
+            google_device_expires_in_s: 1800,
             link_ttl_s: 3600,
         }
     }

@@ -18,8 +18,8 @@ use sha2::{Digest, Sha256};
 use crate::accounts::{self, YandexClient, YANDEX_VERIFICATION_CODE_URI};
 use crate::state::{lock, AppState, Shared};
 use crate::util::{
-    basic_auth, bearer_token, field, html_escape, html_page, json_response, parse_form,
-    random_from, random_hex, random_token, redirect, base_url, encode,
+    base_url, basic_auth, bearer_token, encode, field, html_escape, html_page, json_response, parse_form, random_from,
+    random_hex, random_token, redirect,
 };
 
 /// Lifetime of an authorization code (YID-DOCS: 10 minutes).
@@ -150,28 +150,36 @@ fn new_refresh_token() -> String {
     format!("1:{}:{}:{}", random_token(12), random_token(48), random_token(16))
 }
 
+/// A refused client: the status, `error` and `error_description` of the answer.
+struct ClientRefused(StatusCode, &'static str, &'static str);
+
+impl IntoResponse for ClientRefused {
+    fn into_response(self) -> Response {
+        oauth_error(self.0, self.1, self.2)
+    }
+}
+
 /// Client authentication: `Authorization: Basic` (then body credentials are ignored, and a bad
 /// client is 401) or `client_id` + `client_secret` in the body (a bad client is 400).
-fn authenticate_client(
-    headers: &HeaderMap,
-    form: &[(String, String)],
-) -> Result<&'static YandexClient, Response> {
+fn authenticate_client(headers: &HeaderMap, form: &[(String, String)]) -> Result<&'static YandexClient, ClientRefused> {
     let (id, secret, status) = match basic_auth(headers) {
         Some(Ok((id, secret))) => (id, secret, StatusCode::UNAUTHORIZED),
-        Some(Err(problem)) => return Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", problem)),
+        Some(Err(problem)) => return Err(ClientRefused(StatusCode::BAD_REQUEST, "invalid_request", problem)),
         None => {
             let Some(id) = field(form, "client_id") else {
-                return Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "client_id not specified"));
+                return Err(ClientRefused(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "client_id not specified",
+                ));
             };
             let secret = field(form, "client_secret").unwrap_or("");
             (id.to_string(), secret.to_string(), StatusCode::BAD_REQUEST)
         }
     };
     match accounts::yandex_client(&id) {
-        None => Err(oauth_error(status, "invalid_client", "Client not found")),
-        Some(client) if client.secret != secret => {
-            Err(oauth_error(status, "invalid_client", "Wrong client secret"))
-        }
+        None => Err(ClientRefused(status, "invalid_client", "Client not found")),
+        Some(client) if client.secret != secret => Err(ClientRefused(status, "invalid_client", "Wrong client secret")),
         Some(client) => Ok(client),
     }
 }
@@ -206,7 +214,11 @@ async fn device_code(AxumState(state): AxumState<AppState>, headers: HeaderMap, 
     };
     let device_id = field(&form, "device_id").map(String::from);
     if device_id.as_deref().is_some_and(|d| !valid_device_id(d)) {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "device_id must be 6 to 50 printable characters");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "device_id must be 6 to 50 printable characters",
+        );
     }
     let scopes = match requested_scopes(client, field(&form, "scope")) {
         Ok(scopes) => scopes,
@@ -264,7 +276,11 @@ async fn device_approve(AxumState(state): AxumState<AppState>, body: Bytes) -> R
     match pending {
         Some(device) => {
             device.approved_uid = Some(uid.to_string());
-            html_page(StatusCode::OK, "Access granted", "<p>You can return to your device.</p>")
+            html_page(
+                StatusCode::OK,
+                "Access granted",
+                "<p>You can return to your device.</p>",
+            )
         }
         None => html_page(
             StatusCode::BAD_REQUEST,
@@ -276,14 +292,14 @@ async fn device_approve(AxumState(state): AxumState<AppState>, body: Bytes) -> R
 
 /// `GET /authorize`: consents as the default user and redirects with a code (or, for
 /// `response_type=token`, with `#access_token=`).
-async fn authorize(
-    AxumState(state): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn authorize(AxumState(state): AxumState<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let query = parse_form(query.unwrap_or_default().as_bytes());
     let Some(client) = field(&query, "client_id").and_then(accounts::yandex_client) else {
-        return html_page(StatusCode::BAD_REQUEST, "Unknown application", "<p>client_id is invalid.</p>");
+        return html_page(
+            StatusCode::BAD_REQUEST,
+            "Unknown application",
+            "<p>client_id is invalid.</p>",
+        );
     };
     // A redirect_uri that is not registered is ignored and the first registered one is used.
     let requested = field(&query, "redirect_uri").unwrap_or("");
@@ -309,7 +325,13 @@ async fn authorize(
             .join("&")
     };
     let response_type = field(&query, "response_type").unwrap_or("");
-    let separator = if response_type == "token" { "#" } else if redirect_uri.contains('?') { "&" } else { "?" };
+    let separator = if response_type == "token" {
+        "#"
+    } else if redirect_uri.contains('?') {
+        "&"
+    } else {
+        "?"
+    };
     let scopes = match requested_scopes(client, field(&query, "scope")) {
         Ok(scopes) => scopes,
         Err(problem) => {
@@ -328,7 +350,10 @@ async fn authorize(
             if challenge.as_ref().is_some_and(|(_, m)| m != "S256" && m != "plain") {
                 let params = with_state(vec![
                     ("error", "invalid_request".into()),
-                    ("error_description", "code_challenge_method must be S256 or plain".into()),
+                    (
+                        "error_description",
+                        "code_challenge_method must be S256 or plain".into(),
+                    ),
                 ]);
                 return redirect(&format!("{redirect_uri}{separator}{params}"));
             }
@@ -351,7 +376,10 @@ async fn authorize(
                     expires_at: now + AUTH_CODE_TTL_S,
                 },
             );
-            redirect(&format!("{redirect_uri}{separator}{}", with_state(vec![("code", code)])))
+            redirect(&format!(
+                "{redirect_uri}{separator}{}",
+                with_state(vec![("code", code)])
+            ))
         }
         "token" => {
             let ttl = state.settings().yandex_token_ttl_s as i64;
@@ -380,9 +408,16 @@ async fn verification_code_page(RawQuery(query): RawQuery) -> Response {
         Some(code) => html_page(
             StatusCode::OK,
             "Confirmation code",
-            &format!("<p>Your confirmation code: <code id=\"code\">{}</code></p>", html_escape(code)),
+            &format!(
+                "<p>Your confirmation code: <code id=\"code\">{}</code></p>",
+                html_escape(code)
+            ),
         ),
-        None => html_page(StatusCode::OK, "Confirmation code", "<p>The token is in this page's address.</p>"),
+        None => html_page(
+            StatusCode::OK,
+            "Confirmation code",
+            "<p>The token is in this page's address.</p>",
+        ),
     }
 }
 
@@ -395,14 +430,18 @@ async fn token(AxumState(state): AxumState<AppState>, headers: HeaderMap, body: 
     };
     let client = match authenticate_client(&headers, &form) {
         Ok(client) => client,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     match grant_type.as_str() {
         "device_code" => device_code_grant(&state, client, &form),
         "authorization_code" => authorization_code_grant(&state, client, &form),
         "refresh_token" => refresh_token_grant(&state, client, &form),
         "urn:ietf:params:oauth:grant-type:token-exchange" => crate::yandex_360::token_exchange(&state, client, &form),
-        _ => oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Unsupported grant type"),
+        _ => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Unsupported grant type",
+        ),
     }
 }
 
@@ -421,7 +460,11 @@ fn device_code_grant(state: &Shared, client: &YandexClient, form: &[(String, Str
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Code has expired");
     }
     if device.client_id != client.id {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Code was issued to another application");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "Code was issued to another application",
+        );
     }
     let Some(uid) = device.approved_uid.clone() else {
         return oauth_error(
@@ -432,7 +475,14 @@ fn device_code_grant(state: &Shared, client: &YandexClient, form: &[(String, Str
     };
     yandex.device_codes.remove(code);
     let device_id = device.device_id.or_else(|| field(form, "device_id").map(String::from));
-    ok_json(issue_tokens(state, &mut yandex, &uid, client.id, device.scopes, device_id))
+    ok_json(issue_tokens(
+        state,
+        &mut yandex,
+        &uid,
+        client.id,
+        device.scopes,
+        device_id,
+    ))
 }
 
 fn authorization_code_grant(state: &Shared, client: &YandexClient, form: &[(String, String)]) -> Response {
@@ -450,7 +500,11 @@ fn authorization_code_grant(state: &Shared, client: &YandexClient, form: &[(Stri
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Code has expired");
     }
     if grant.client_id != client.id {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Code was issued to another application");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "Code was issued to another application",
+        );
     }
     if let Some((challenge, method)) = &grant.code_challenge {
         let Some(verifier) = field(form, "code_verifier") else {
@@ -466,14 +520,25 @@ fn authorization_code_grant(state: &Shared, client: &YandexClient, form: &[(Stri
         }
     }
     let device_id = grant.device_id.or_else(|| field(form, "device_id").map(String::from));
-    ok_json(issue_tokens(state, &mut yandex, &grant.uid, client.id, grant.scopes, device_id))
+    ok_json(issue_tokens(
+        state,
+        &mut yandex,
+        &grant.uid,
+        client.id,
+        grant.scopes,
+        device_id,
+    ))
 }
 
 /// Rotates the refresh token (the old one stops working). The access token comes back unchanged
 /// while more than half of its life is left, as the real service does.
 fn refresh_token_grant(state: &Shared, client: &YandexClient, form: &[(String, String)]) -> Response {
     let Some(refresh) = field(form, "refresh_token") else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token not specified");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "refresh_token not specified",
+        );
     };
     let now = state.clock.now();
     let ttl = state.settings().yandex_token_ttl_s as i64;
@@ -482,7 +547,11 @@ fn refresh_token_grant(state: &Shared, client: &YandexClient, form: &[(String, S
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid refresh token");
     };
     if old.client_id != client.id {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Token was issued to another application");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "Token was issued to another application",
+        );
     }
     if old.expires_at <= now {
         yandex.refresh_tokens.remove(refresh);
@@ -517,7 +586,11 @@ fn refresh_token_grant(state: &Shared, client: &YandexClient, form: &[(String, S
     state.secrets.record(&refresh_token);
     yandex.refresh_tokens.insert(
         refresh_token.clone(),
-        RefreshToken { access_token: access_token.clone(), expires_at: now + ttl, ..old },
+        RefreshToken {
+            access_token: access_token.clone(),
+            expires_at: now + ttl,
+            ..old
+        },
     );
     ok_json(json!({
         "access_token": access_token,
@@ -576,7 +649,7 @@ async fn revoke_token(AxumState(state): AxumState<AppState>, headers: HeaderMap,
     let form = parse_form(&body);
     let client = match authenticate_client(&headers, &form) {
         Ok(client) => client,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let Some(token) = field(&form, "access_token") else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "access_token not specified");
@@ -586,7 +659,11 @@ async fn revoke_token(AxumState(state): AxumState<AppState>, headers: HeaderMap,
         return ok_json(json!({"status": "ok"}));
     };
     if entry.client_id != client.id {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Token was issued to another application");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "Token was issued to another application",
+        );
     }
     if entry.device_id.is_none() {
         return oauth_error(

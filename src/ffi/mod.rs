@@ -126,7 +126,10 @@ unsafe fn read_c_text<'a>(text: *const c_char, name: &str) -> Result<&'a str, Er
     unsafe { CStr::from_ptr(text) }.to_str().map_err(|err| {
         Error::new(
             ErrorCode::InvalidRequest,
-            format!("{name} is not valid UTF-8 (invalid byte at offset {})", err.valid_up_to()),
+            format!(
+                "{name} is not valid UTF-8 (invalid byte at offset {})",
+                err.valid_up_to()
+            ),
         )
     })
 }
@@ -148,7 +151,12 @@ fn boundary(body: impl FnOnce() -> String) -> *mut c_char {
 fn into_c_reply(reply: String) -> *mut c_char {
     // serde_json escapes NUL as \u0000, so a reply never has an interior NUL; be safe anyway.
     CString::new(reply)
-        .unwrap_or_else(|_| CString::new(r#"{"ok":false,"error":{"code":"internal","message":"reply had a NUL byte","retryable":false}}"#).expect("no NUL"))
+        .unwrap_or_else(|_| {
+            CString::new(
+                r#"{"ok":false,"error":{"code":"internal","message":"reply had a NUL byte","retryable":false}}"#,
+            )
+            .expect("no NUL")
+        })
         .into_raw()
 }
 

@@ -29,8 +29,14 @@ const DEVICE_CODE: Param = Param::string("device_code", "`device_code` from GetC
     .opi("DeviceCode", "КодУстройства", "device")
     .required()
     .secret();
-const DEVICE_ID: Param = Param::string("device_id", "A stable id of this device, 6–50 printable characters; makes the token revocable.");
-const DEVICE_NAME: Param = Param::string("device_name", "A name for the device, shown to the person (up to 100 characters).");
+const DEVICE_ID: Param = Param::string(
+    "device_id",
+    "A stable id of this device, 6–50 printable characters; makes the token revocable.",
+);
+const DEVICE_NAME: Param = Param::string(
+    "device_name",
+    "A name for the device, shown to the person (up to 100 characters).",
+);
 const SCOPE: Param = Param::new(
     "scope",
     ParamType::StringOrArray,
@@ -174,7 +180,10 @@ pub const METHODS: &[Method] = &[
 ];
 
 fn oauth_request(call: &Call, path: &str) -> Result<Request> {
-    Ok(Request::post(Service::YandexOAuth, http::url(&call.endpoint("yandex_oauth"), path)?))
+    Ok(Request::post(
+        Service::YandexOAuth,
+        http::url(&call.endpoint("yandex_oauth"), path)?,
+    ))
 }
 
 /// `POST /token` with the client credentials in the body, as OPI sends them.
@@ -198,7 +207,9 @@ fn device_fields(call: &Call) -> Result<Vec<(&'static str, String)>> {
     let mut fields = Vec::new();
     if let Some(device_id) = call.args.opt_str("device_id") {
         if !(6..=50).contains(&device_id.len()) || !device_id.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
-            return Err(Error::invalid_params("`device_id` must be 6 to 50 printable ASCII characters"));
+            return Err(Error::invalid_params(
+                "`device_id` must be 6 to 50 printable ASCII characters",
+            ));
         }
         fields.push(("device_id", device_id.to_string()));
         if let Some(name) = call.args.opt_str("device_name") {
@@ -231,15 +242,25 @@ async fn convert_code_to_token(call: Call) -> Result<Value> {
 }
 
 async fn exchange_device_code(call: &Call) -> Result<Value> {
-    let grant = vec![("grant_type", "device_code".to_string()), ("code", call.args.str("device_code")?.to_string())];
+    let grant = vec![
+        ("grant_type", "device_code".to_string()),
+        ("code", call.args.str("device_code")?.to_string()),
+    ];
     token_request(call, grant).await.map_err(|error| {
         // Yandex says `invalid_grant` for a device code that has expired (or never existed).
         let error = if error.code == ErrorCode::InvalidGrant {
-            Error { code: ErrorCode::Expired, ..error }
+            Error {
+                code: ErrorCode::Expired,
+                ..error
+            }
         } else {
             error
         };
-        let error = with_hint(error, ErrorCode::Expired, "the device code has expired or is unknown: call GetConfirmationCode again");
+        let error = with_hint(
+            error,
+            ErrorCode::Expired,
+            "the device code has expired or is unknown: call GetConfirmationCode again",
+        );
         with_hint(
             error,
             ErrorCode::AuthorizationPending,
@@ -264,7 +285,10 @@ async fn wait_for_token(call: Call) -> Result<Value> {
         if elapsed >= timeout {
             return Err(Error::new(
                 ErrorCode::Timeout,
-                format!("nobody approved the device code within {} s: call WaitForToken again while the code is valid", timeout.as_secs()),
+                format!(
+                    "nobody approved the device code within {} s: call WaitForToken again while the code is valid",
+                    timeout.as_secs()
+                ),
             ));
         }
         call.progress.report(elapsed.as_secs(), timeout.as_secs())?;
@@ -273,37 +297,54 @@ async fn wait_for_token(call: Call) -> Result<Value> {
 }
 
 /// Refreshes through the shared single-flight slot, so concurrent callers with one refresh
-/// token make one request (DESIGN.md §6). Boxed: a refresh sends a request, and sending may
-/// ask the call's token session for a header, which may refresh.
+/// token make one request (DESIGN.md §6); `grace` lets callers arriving that long after a
+/// rotation share it. Boxed: a refresh sends a request, and sending may ask the call's token
+/// session for a header, which may refresh.
 pub fn refresh_shared<'a>(
     call: &'a Call,
     client_id: &'a str,
     client_secret: &'a str,
     refresh_token: &'a str,
+    grace: Duration,
 ) -> BoxFuture<'a, Result<TokenSet>> {
-    Box::pin(auth::refresh_once(vec!["yandex", client_id, refresh_token], move || async move {
-        let form = vec![
-            ("grant_type", "refresh_token".to_string()),
-            ("refresh_token", refresh_token.to_string()),
-            ("client_id", client_id.to_string()),
-            ("client_secret", client_secret.to_string()),
-        ];
-        // Not idempotent: a refresh that reached Yandex has already rotated the refresh token.
-        let answer = http::send_json(call, &oauth_request(call, "/token")?.form(form)).await.map_err(|error| {
+    Box::pin(auth::refresh_once(
+        vec!["yandex", client_id, client_secret, refresh_token],
+        grace,
+        move || async move {
+            let form = vec![
+                ("grant_type", "refresh_token".to_string()),
+                ("refresh_token", refresh_token.to_string()),
+                ("client_id", client_id.to_string()),
+                ("client_secret", client_secret.to_string()),
+            ];
+            // Not idempotent: a refresh that reached Yandex has already rotated the refresh token.
+            let answer = http::send_json(call, &oauth_request(call, "/token")?.form(form)).await.map_err(|error| {
             with_hint(
                 error,
                 ErrorCode::InvalidGrant,
                 "the refresh token was refused (revoked, expired, or already rotated: Yandex replaces it at every refresh, store the new one); sign in again",
             )
         })?;
-        call.log(crate::log::Level::Info, "auth", &format!("refreshed the Yandex tokens of client {client_id}"));
-        TokenSet::from_json(answer)
-    }))
+            call.log(
+                crate::log::Level::Info,
+                "auth",
+                &format!("refreshed the Yandex tokens of client {client_id}"),
+            );
+            TokenSet::from_json(answer)
+        },
+    ))
 }
 
 async fn refresh_token(call: Call) -> Result<Value> {
     let args = &call.args;
-    let tokens = refresh_shared(&call, args.str("client_id")?, args.str("client_secret")?, args.str("refresh_token")?).await?;
+    // Concurrent callers share one refresh; a later call with the rotated-out token is refused
+    // by Yandex, as the caller asked the service itself.
+    let (id, secret, refresh) = (
+        args.str("client_id")?,
+        args.str("client_secret")?,
+        args.str("refresh_token")?,
+    );
+    let tokens = refresh_shared(&call, id, secret, refresh, Duration::ZERO).await?;
     call.add_secret(&tokens.access_token);
     Ok(tokens.raw)
 }
@@ -321,7 +362,10 @@ async fn form_authorization_link(call: Call) -> Result<Value> {
     if response_type != "code" && response_type != "token" {
         return Err(Error::invalid_params("`response_type` must be \"code\" or \"token\""));
     }
-    let state = args.opt_str("state").map(String::from).unwrap_or_else(|| random_urlsafe(16));
+    let state = args
+        .opt_str("state")
+        .map(String::from)
+        .unwrap_or_else(|| random_urlsafe(16));
     if state.chars().count() > 1024 {
         return Err(Error::invalid_params("`state` is longer than 1024 characters"));
     }
@@ -349,7 +393,8 @@ async fn form_authorization_link(call: Call) -> Result<Value> {
         query.append_pair("state", &state);
         if response_type == "code" && args.bool("pkce") {
             let verifier = random_urlsafe(32);
-            let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            let challenge =
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
             query.append_pair("code_challenge", &challenge);
             query.append_pair("code_challenge_method", "S256");
             result["code_verifier"] = json!(verifier);
@@ -360,7 +405,10 @@ async fn form_authorization_link(call: Call) -> Result<Value> {
 }
 
 async fn get_token_by_code(call: Call) -> Result<Value> {
-    let mut grant = vec![("grant_type", "authorization_code".to_string()), ("code", call.args.str("code")?.to_string())];
+    let mut grant = vec![
+        ("grant_type", "authorization_code".to_string()),
+        ("code", call.args.str("code")?.to_string()),
+    ];
     if let Some(verifier) = call.args.opt_str("code_verifier") {
         grant.push(("code_verifier", verifier.to_string()));
     }
@@ -387,8 +435,11 @@ async fn revoke_token(call: Call) -> Result<Value> {
 }
 
 async fn get_user_info(call: Call) -> Result<Value> {
-    let request = Request::get(Service::YandexLogin, http::url(&call.endpoint("yandex_login"), "/info")?)
-        .query("format", "json")
-        .authorized();
+    let request = Request::get(
+        Service::YandexLogin,
+        http::url(&call.endpoint("yandex_login"), "/info")?,
+    )
+    .query("format", "json")
+    .authorized();
     http::send_json(&call, &request).await
 }

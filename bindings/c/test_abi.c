@@ -1,0 +1,166 @@
+/* C tests of the diskbridge ABI, compiled with -Wall -Wextra -Werror and run under valgrind.
+ * Expects DISKBRIDGE_SANDBOX to point at a running sandbox (bindings/c/run-tests.sh starts one). */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskbridge.h"
+#include "test_support.h"
+
+#define CLIENT_ID "sandbox-yandex-client"
+#define CLIENT_SECRET "sandbox-yandex-secret"
+
+static int failures = 0;
+static int passed = 0;
+
+static void check(int condition, const char *what, const char *reply) {
+    if (condition) {
+        passed++;
+    } else {
+        failures++;
+        fprintf(stderr, "FAIL: %s\n  reply: %.300s\n", what, reply ? reply : "(null)");
+    }
+}
+
+/* Calls, checks the reply contains every needle, frees. */
+static void expect(const char *what, char *reply, const char *needle, const char *needle2) {
+    check(reply != NULL, what, reply);
+    if (reply != NULL) {
+        check(strstr(reply, needle) != NULL, what, reply);
+        if (needle2 != NULL) {
+            check(strstr(reply, needle2) != NULL, what, reply);
+        }
+    }
+    diskbridge_free(reply);
+}
+
+static void test_version(void) {
+    check(strcmp(diskbridge_version(), DISKBRIDGE_VERSION) == 0, "runtime version equals header version", diskbridge_version());
+    expect("Library.Version", diskbridge_call("Library.Version", "{}"), "\"ok\":true", "\"version\":\"" DISKBRIDGE_VERSION "\"");
+    diskbridge_free(NULL); /* NULL is fine */
+}
+
+static void test_bad_input(void) {
+    const char *invalid_request = "\"code\":\"invalid_request\"";
+    expect("NULL method", diskbridge_call(NULL, "{}"), "\"ok\":false", invalid_request);
+    expect("NULL params", diskbridge_call("Library.Version", NULL), "\"ok\":false", invalid_request);
+    expect("invalid JSON", diskbridge_call("Library.Version", "{\"a\":"), "\"ok\":false", invalid_request);
+    expect("a JSON array", diskbridge_call("Library.Version", "[1, 2]"), "\"ok\":false", invalid_request);
+    expect("not UTF-8", diskbridge_call("Library.Version", "{\"a\": \"\xff\xfe\"}"), "\"ok\":false", invalid_request);
+    expect("method not UTF-8", diskbridge_call("Library.\xc3\x28", "{}"), "\"ok\":false", invalid_request);
+    expect("unknown method", diskbridge_call("YandexID.NoSuchMethod", "{}"), "\"ok\":false", "\"code\":\"unknown_method\"");
+    expect("missing parameter", diskbridge_call("YandexID.ConvertCodeToToken", "{\"client_id\": \"x\"}"), "\"ok\":false",
+           "\"code\":\"invalid_params\"");
+    expect("mistyped parameter", diskbridge_call("YandexID.GetConfirmationCode", "{\"client_id\": [1]}"), "\"ok\":false",
+           "\"code\":\"invalid_params\"");
+    expect("per-method export with NULL", diskbridge_yandex_id_get_user_info(NULL), "\"ok\":false", invalid_request);
+
+    /* A multi-megabyte string parameter. */
+    size_t size = 4u * 1024u * 1024u;
+    char *big = malloc(size + 64);
+    if (big == NULL) {
+        failures++;
+        return;
+    }
+    strcpy(big, "{\"client_id\": \"");
+    size_t used = strlen(big);
+    memset(big + used, 'a', size);
+    strcpy(big + used + size, "\", \"pkce\": false}");
+    char *reply = diskbridge_call("YandexID.FormAuthorizationLink", big);
+    check(reply != NULL && strstr(reply, "\"ok\":true") != NULL && strlen(reply) > size, "multi-megabyte string", reply);
+    diskbridge_free(reply);
+    /* A multi-megabyte method name. */
+    big[size] = '\0';
+    memset(big, 'm', size);
+    expect("multi-megabyte method name", diskbridge_call(big, "{}"), "\"ok\":false", "\"code\":\"unknown_method\"");
+    free(big);
+}
+
+static int cancel_after_calls(void *user_data, uint64_t done, uint64_t total) {
+    (void)done;
+    (void)total;
+    int *calls = user_data;
+    *calls += 1;
+    return *calls >= 3; /* cancel on the third report */
+}
+
+static void test_device_flow(void) {
+    char *reply = diskbridge_yandex_id_get_confirmation_code("{\"client_id\": \"" CLIENT_ID "\"}");
+    char device_code[128], user_code[64], verification_url[256];
+    int parsed = json_string(reply, "device_code", device_code, sizeof device_code) &&
+                 json_string(reply, "user_code", user_code, sizeof user_code) &&
+                 json_string(reply, "verification_url", verification_url, sizeof verification_url);
+    check(parsed, "GetConfirmationCode answers device_code, user_code, verification_url", reply);
+    diskbridge_free(reply);
+    if (!parsed) {
+        return;
+    }
+    char params[512];
+    snprintf(params, sizeof params,
+             "{\"client_id\": \"" CLIENT_ID "\", \"client_secret\": \"" CLIENT_SECRET "\", \"device_code\": \"%s\"}",
+             device_code);
+    expect("before approval: authorization_pending", diskbridge_call("YandexID.ConvertCodeToToken", params), "\"ok\":false",
+           "\"code\":\"authorization_pending\"");
+
+    int calls = 0;
+    char *cancelled = diskbridge_call_with_progress("YandexID.WaitForToken", params, cancel_after_calls, &calls);
+    expect("WaitForToken cancelled by the callback", cancelled, "\"code\":\"cancelled\"", NULL);
+    check(calls == 3, "the callback was called until it cancelled", NULL);
+
+    char form[128];
+    snprintf(form, sizeof form, "user_code=%s", user_code);
+    check(http_post_form(verification_url, form) == 200, "the person approves the code", verification_url);
+
+    reply = diskbridge_call_with_progress("YandexID.WaitForToken", params, NULL, NULL);
+    char access_token[256];
+    check(strstr(reply, "\"ok\":true") != NULL && json_string(reply, "access_token", access_token, sizeof access_token),
+          "after approval: tokens", reply);
+    diskbridge_free(reply);
+
+    snprintf(params, sizeof params, "{\"token\": \"%s\"}", access_token);
+    expect("GetUserInfo through its own export", diskbridge_yandex_id_get_user_info(params), "\"ok\":true",
+           "\"login\":\"sandbox-owner\"");
+}
+
+static void *call_many(void *unused) {
+    (void)unused;
+    for (int i = 0; i < 20; i++) {
+        char *reply = diskbridge_call("Library.Version", "{}");
+        if (reply == NULL || strstr(reply, "\"ok\":true") == NULL) {
+            __atomic_add_fetch(&failures, 1, __ATOMIC_SEQ_CST);
+        }
+        diskbridge_free(reply);
+        reply = diskbridge_call("YandexID.GetConfirmationCode", "{\"client_id\": \"" CLIENT_ID "\"}");
+        if (reply == NULL || strstr(reply, "\"ok\":true") == NULL) {
+            __atomic_add_fetch(&failures, 1, __ATOMIC_SEQ_CST);
+        }
+        diskbridge_free(reply);
+    }
+    return NULL;
+}
+
+static void test_threads(void) {
+    pthread_t threads[8];
+    for (int i = 0; i < 8; i++) {
+        pthread_create(&threads[i], NULL, call_many, NULL);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(threads[i], NULL);
+    }
+    passed++;
+}
+
+int main(void) {
+    if (getenv("DISKBRIDGE_SANDBOX") == NULL) {
+        fprintf(stderr, "set DISKBRIDGE_SANDBOX to a running sandbox (bindings/c/run-tests.sh does)\n");
+        return 2;
+    }
+    test_version();
+    test_bad_input();
+    test_device_flow();
+    test_threads();
+    printf("%d passed, %d failed\n", passed, failures);
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,354 @@
+//! Google OAuth 2.0 (`accounts.google.com`, `oauth2.googleapis.com`) and Google Drive v3
+//! (`www.googleapis.com`), per api-protocols.md §3–4. See docs/sandbox-google.md for what is
+//! emulated and the assumptions made where the reference is silent.
+
+mod drive;
+mod fields;
+mod key;
+mod model;
+mod oauth;
+mod query;
+mod upload;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use axum::extract::State as AxumState;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::state::{lock, AppState, Shared};
+use crate::util::{base_url, random_hex};
+
+/// The person who consents in the browser pages: a consumer (gmail) account.
+pub const DEFAULT_USER_EMAIL: &str = "sandbox-user@gmail.com";
+const DEFAULT_USER_NAME: &str = "Sandbox User";
+/// Google account ids are 21-digit numbers; this one is fixed so `sub` is stable across runs.
+const DEFAULT_USER_SUB: &str = "108374615529384756102";
+/// The built-in service account whose key `GET /_sandbox/google/service-account-key` hands out.
+pub const SERVICE_ACCOUNT_EMAIL: &str = "sandbox-drive@sandbox-project.iam.gserviceaccount.com";
+const SERVICE_ACCOUNT_CLIENT_ID: &str = "104582937461029384756";
+const SERVICE_ACCOUNT_KEY_ID: &str = "1bd6a2f283ed31f2d984fe4a7b10ecae5a62fb62";
+const SERVICE_ACCOUNT_PROJECT: &str = "sandbox-project";
+/// Every address at this Workspace domain exists, and the service account may impersonate it
+/// (domain-wide delegation through the JWT `sub` claim).
+pub const WORKSPACE_DOMAIN: &str = "sandbox-workspace.example";
+
+/// The Google emulator's state: OAuth grants and tokens, Drive metadata (kept in the sandbox's
+/// state file), and file contents as files in a blob directory, so big uploads never sit in memory.
+pub struct Store {
+    data: Mutex<Data>,
+    blobs: PathBuf,
+    /// A blob directory of our own (no `--data-dir`), removed with the store.
+    temporary: bool,
+    /// Digest state of resumable sessions in progress; rebuilt from disk when lost.
+    pub(crate) uploads: upload::Sessions,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Data {
+    pub oauth: oauth::OAuthState,
+    pub drive: model::Drive,
+}
+
+impl Store {
+    pub fn new(data_dir: Option<&Path>) -> std::io::Result<Store> {
+        let (blobs, temporary) = match data_dir {
+            Some(dir) => (dir.join("google-drive-blobs"), false),
+            None => (
+                std::env::temp_dir().join(format!("diskbridge-sandbox-google-{}", random_hex(8))),
+                true,
+            ),
+        };
+        std::fs::create_dir_all(&blobs)?;
+        Ok(Store {
+            data: Mutex::new(Data::default()),
+            blobs,
+            temporary,
+            uploads: Default::default(),
+        })
+    }
+
+    pub fn reset(&self) {
+        *self.data() = Data::default();
+        self.uploads.clear();
+        if let Ok(entries) = std::fs::read_dir(&self.blobs) {
+            for entry in entries.flatten() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    pub fn snapshot(&self) -> Value {
+        serde_json::to_value(&*self.data()).unwrap_or_default()
+    }
+
+    pub fn restore(&self, snapshot: Value) {
+        if let Ok(data) = serde_json::from_value(snapshot) {
+            *self.data() = data;
+        }
+    }
+
+    pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
+        lock(&self.data)
+    }
+
+    pub(crate) fn blob_path(&self, name: &str) -> PathBuf {
+        self.blobs.join(name)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_dir_all(&self.blobs);
+        }
+    }
+}
+
+/// `https://accounts.google.com`: the consent page, the device verification page, and the
+/// legacy token, device-code and revoke endpoints that OPI and older clients still call.
+pub fn accounts_router() -> Router<AppState> {
+    Router::new()
+        .route("/o/oauth2/auth", get(oauth::authorize))
+        .route("/o/oauth2/v2/auth", get(oauth::authorize))
+        .route("/o/oauth2/token", post(oauth::token))
+        .route("/o/oauth2/device/code", post(oauth::device_code))
+        .route("/o/oauth2/revoke", get(oauth::revoke).post(oauth::revoke))
+        .route("/device", get(oauth::device_page).post(oauth::device_decide))
+}
+
+/// `https://oauth2.googleapis.com`.
+pub fn oauth_router() -> Router<AppState> {
+    Router::new()
+        .route("/token", post(oauth::token))
+        .route("/device/code", post(oauth::device_code))
+        .route("/revoke", get(oauth::revoke).post(oauth::revoke))
+        .route("/tokeninfo", get(oauth::tokeninfo).post(oauth::tokeninfo))
+}
+
+/// `https://www.googleapis.com`: Drive v3, its upload paths, and the older OAuth aliases.
+pub fn apis_router() -> Router<AppState> {
+    drive::router()
+        .route("/oauth2/v4/token", post(oauth::token))
+        .route("/oauth2/v3/token", post(oauth::token))
+        .route("/oauth2/v3/tokeninfo", get(oauth::tokeninfo).post(oauth::tokeninfo))
+        .route("/oauth2/v3/userinfo", get(oauth::userinfo))
+        .route("/oauth2/v2/userinfo", get(oauth::userinfo))
+}
+
+/// Google's JSON error envelope (api-protocols.md §4.8), as the generic fault injection uses it.
+pub fn error_body(status: StatusCode, message: &str, reason: &str) -> Value {
+    ApiError::new(status, reason, message).body()
+}
+
+/// `GET /_sandbox/google/service-account-key`: the key file of the built-in service account,
+/// in the shape the Cloud console downloads, with its URIs pointing at this sandbox.
+pub async fn service_account_key(AxumState(state): AxumState<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&headers);
+    // One line of the key body stands for the whole key in the secrets audit (the list is
+    // line-oriented, and any leak of the key contains every line of it).
+    if let Some(line) = key::PRIVATE_KEY_PEM.lines().nth(1) {
+        state.secrets.record(line);
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "type": "service_account",
+            "project_id": SERVICE_ACCOUNT_PROJECT,
+            "private_key_id": SERVICE_ACCOUNT_KEY_ID,
+            "private_key": key::PRIVATE_KEY_PEM,
+            "client_email": SERVICE_ACCOUNT_EMAIL,
+            "client_id": SERVICE_ACCOUNT_CLIENT_ID,
+            "auth_uri": format!("{base}/google-accounts/o/oauth2/auth"),
+            "token_uri": format!("{base}/google-oauth/token"),
+            "auth_provider_x509_cert_url": format!("{base}/google-apis/oauth2/v1/certs"),
+            "client_x509_cert_url": format!(
+                "{base}/google-apis/robot/v1/metadata/x509/{}",
+                crate::util::encode(SERVICE_ACCOUNT_EMAIL)
+            ),
+            "universe_domain": "googleapis.com",
+        }),
+    )
+}
+
+/// A Google account as the APIs describe it. Anyone with an e-mail address "exists": the
+/// default user, the service account, Workspace users, and people files are shared with.
+pub(crate) struct Person {
+    pub email: String,
+    pub display_name: String,
+    /// The account id (`sub` of OpenID Connect).
+    pub sub: String,
+    /// The id of this person's permissions on every file.
+    pub permission_id: String,
+}
+
+pub(crate) fn person(email: &str) -> Person {
+    let email = email.to_ascii_lowercase();
+    let (sub, display_name) = if email == DEFAULT_USER_EMAIL {
+        (DEFAULT_USER_SUB.to_string(), DEFAULT_USER_NAME.to_string())
+    } else if email == SERVICE_ACCOUNT_EMAIL {
+        (SERVICE_ACCOUNT_CLIENT_ID.to_string(), email.clone())
+    } else {
+        let local = email.split('@').next().unwrap_or_default().to_string();
+        (format!("1{}", digits_of(&email, 20)), local)
+    };
+    let permission_id = digits_of(&format!("permission:{email}"), 20);
+    Person {
+        email,
+        display_name,
+        sub,
+        permission_id,
+    }
+}
+
+/// `n` decimal digits derived from `seed`: stable ids for people the sandbox never stored.
+fn digits_of(seed: &str, n: usize) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(seed.as_bytes())
+        .iter()
+        .cycle()
+        .take(n)
+        .map(|b| char::from(b'0' + b % 10))
+        .collect()
+}
+
+pub(crate) fn is_service_account(email: &str) -> bool {
+    email.ends_with(".iam.gserviceaccount.com")
+}
+
+/// A Google API error in the envelope of api-protocols.md §4.8 (boxed: it travels in every
+/// handler's `Result`).
+#[derive(Debug)]
+pub(crate) struct ApiError(Box<ErrorDetails>);
+
+#[derive(Debug)]
+pub(crate) struct ErrorDetails {
+    pub status: StatusCode,
+    pub reason: String,
+    pub message: String,
+    /// `location` and `locationType` of `errors[0]`, e.g. `("fileId", "parameter")`.
+    pub location: Option<(String, &'static str)>,
+    /// The canonical status name Google's front end adds to authentication and scope errors.
+    pub canonical: Option<&'static str>,
+    /// `errors[0].message` when it differs from the top-level message (authentication errors).
+    pub detail: Option<&'static str>,
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = ErrorDetails;
+
+    fn deref(&self) -> &ErrorDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorDetails {
+        &mut self.0
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, reason: &str, message: impl Into<String>) -> ApiError {
+        ApiError(Box::new(ErrorDetails {
+            status,
+            reason: reason.to_string(),
+            message: message.into(),
+            location: None,
+            canonical: None,
+            detail: None,
+        }))
+    }
+
+    pub fn at(mut self, location: &str, location_type: &'static str) -> ApiError {
+        self.location = Some((location.to_string(), location_type));
+        self
+    }
+
+    pub fn bad_request(reason: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, reason, message)
+    }
+
+    pub fn forbidden(reason: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, reason, message)
+    }
+
+    /// 400 `invalid` "Invalid Value" for a query parameter, as Google answers a bad `q`.
+    pub fn invalid_parameter(name: &str) -> ApiError {
+        ApiError::bad_request("invalid", "Invalid Value").at(name, "parameter")
+    }
+
+    pub fn required_parameter(name: &str) -> ApiError {
+        ApiError::bad_request("required", format!("Required parameter: {name}")).at(name, "parameter")
+    }
+
+    pub fn file_not_found(id: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "notFound", format!("File not found: {id}.")).at("fileId", "parameter")
+    }
+
+    pub fn insufficient_file_permissions() -> ApiError {
+        ApiError::forbidden(
+            "insufficientFilePermissions",
+            "The user does not have sufficient permissions for this file.",
+        )
+    }
+
+    fn domain(&self) -> &'static str {
+        match self.reason.as_str() {
+            "rateLimitExceeded"
+            | "userRateLimitExceeded"
+            | "dailyLimitExceeded"
+            | "quotaExceeded"
+            | "storageQuotaExceeded"
+            | "downloadQuotaExceeded" => "usageLimits",
+            _ => "global",
+        }
+    }
+
+    pub fn body(&self) -> Value {
+        let item_message = self.detail.map(str::to_string).unwrap_or_else(|| self.message.clone());
+        let mut item = json!({"message": item_message, "domain": self.domain(), "reason": self.reason});
+        if let Some((location, location_type)) = &self.location {
+            item["location"] = json!(location);
+            item["locationType"] = json!(location_type);
+        }
+        let mut error = json!({"code": self.status.as_u16(), "message": self.message, "errors": [item]});
+        if let Some(canonical) = self.canonical {
+            error["status"] = json!(canonical);
+        }
+        json!({ "error": error })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = json_response(self.status, &self.body());
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\""),
+            );
+        }
+        response
+    }
+}
+
+/// Google's JSON responses carry `charset=UTF-8`.
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
+    crate::util::json_response(status, "application/json; charset=UTF-8", body)
+}
+
+/// Milliseconds since the Unix epoch on the sandbox's clock (Drive times have milliseconds).
+pub(crate) fn now_ms(state: &Shared) -> i64 {
+    let real = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    real + state.clock.offset_s.load(std::sync::atomic::Ordering::SeqCst) * 1000
+}

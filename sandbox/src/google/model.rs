@@ -1,0 +1,659 @@
+//! Drive's data: files with their owners, permissions and comments, who may do what with them,
+//! and how they are rendered as Drive v3 resources (GD-DISC `File`, `Permission`, `Comment`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::oauth::Caller;
+use super::person;
+use super::upload::Session;
+use crate::util::{civil_from_days, encode, random_from};
+
+pub const FOLDER: &str = "application/vnd.google-apps.folder";
+pub const SHORTCUT: &str = "application/vnd.google-apps.shortcut";
+const GOOGLE_APPS: &str = "application/vnd.google-apps.";
+const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Drive {
+    pub files: BTreeMap<String, File>,
+    /// Each person's My Drive root folder id, made on first use.
+    pub roots: BTreeMap<String, String>,
+    /// Ids handed out by `files.generateIds` and not used yet.
+    pub generated_ids: BTreeSet<String>,
+    pub sessions: BTreeMap<String, Session>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct File {
+    pub id: String,
+    pub name: String,
+    pub mime_type: String,
+    pub parents: Vec<String>,
+    pub owner: String,
+    /// The OAuth client that created it: what `drive.file` tokens of that client may see.
+    pub app_id: String,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+    pub last_modifying: String,
+    pub trashed: bool,
+    pub explicitly_trashed: bool,
+    pub starred: bool,
+    pub description: Option<String>,
+    pub properties: BTreeMap<String, String>,
+    pub app_properties: BTreeMap<String, String>,
+    /// Bytes of a binary file, or the imported text of a Docs Editors file.
+    pub content: Option<Content>,
+    pub original_filename: Option<String>,
+    pub version: u64,
+    pub writers_can_share: bool,
+    pub copy_requires_writer_permission: bool,
+    pub folder_color_rgb: Option<String>,
+    pub shortcut_target: Option<String>,
+    /// Everyone's access but the owner's, whose permission is implied.
+    pub permissions: Vec<Permission>,
+    pub comments: Vec<Comment>,
+    pub is_root: bool,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct Content {
+    pub blob: String,
+    pub size: u64,
+    pub md5: String,
+    pub sha256: String,
+    pub revision: String,
+    /// Flagged as malware (content starting with the EICAR test string), so downloading needs
+    /// `acknowledgeAbuse=true` from the owner.
+    pub abusive: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Role {
+    Reader,
+    Commenter,
+    Writer,
+    Owner,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "reader" => Some(Role::Reader),
+            "commenter" => Some(Role::Commenter),
+            "writer" => Some(Role::Writer),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Reader => "reader",
+            Role::Commenter => "commenter",
+            Role::Writer => "writer",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct Permission {
+    pub id: String,
+    /// `user`, `group`, `domain` or `anyone`.
+    pub kind: String,
+    pub role: Role,
+    pub email: Option<String>,
+    pub domain: Option<String>,
+    pub allow_file_discovery: bool,
+    pub expiration: Option<String>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct Comment {
+    pub id: String,
+    pub author: String,
+    pub content: String,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+    pub deleted: bool,
+    pub resolved: bool,
+    pub anchor: Option<String>,
+    pub quoted: Option<Value>,
+}
+
+pub fn is_google_type(mime: &str) -> bool {
+    mime.starts_with(GOOGLE_APPS)
+}
+
+/// A Drive file id: 33 characters, like `1oUM…` ids of real files.
+pub fn new_file_id() -> String {
+    format!("1{}", random_from(ID_ALPHABET, 32))
+}
+
+impl File {
+    pub fn new(id: String, name: String, mime_type: String, owner: &str, app_id: &str, now_ms: i64) -> File {
+        File {
+            id,
+            name,
+            mime_type,
+            parents: Vec::new(),
+            owner: owner.to_string(),
+            app_id: app_id.to_string(),
+            created_ms: now_ms,
+            modified_ms: now_ms,
+            last_modifying: owner.to_string(),
+            trashed: false,
+            explicitly_trashed: false,
+            starred: false,
+            description: None,
+            properties: BTreeMap::new(),
+            app_properties: BTreeMap::new(),
+            content: None,
+            original_filename: None,
+            version: 1,
+            writers_can_share: true,
+            copy_requires_writer_permission: false,
+            folder_color_rgb: None,
+            shortcut_target: None,
+            permissions: Vec::new(),
+            comments: Vec::new(),
+            is_root: false,
+        }
+    }
+
+    pub fn is_folder(&self) -> bool {
+        self.mime_type == FOLDER
+    }
+
+    /// Has bytes of its own that `alt=media` returns (not a folder, shortcut or Docs file).
+    pub fn is_binary(&self) -> bool {
+        !is_google_type(&self.mime_type)
+    }
+
+    pub fn touch(&mut self, email: &str, now_ms: i64) {
+        self.modified_ms = now_ms;
+        self.last_modifying = email.to_string();
+        self.version += 1;
+    }
+}
+
+impl Drive {
+    /// The id of `email`'s My Drive root folder.
+    pub fn root_id(&mut self, email: &str, now_ms: i64) -> String {
+        if let Some(id) = self.roots.get(email) {
+            return id.clone();
+        }
+        let id = format!("0A{}Uk9PVA", random_from(&ID_ALPHABET[..62], 11));
+        let mut root = File::new(id.clone(), "My Drive".into(), FOLDER.into(), email, "", now_ms);
+        root.is_root = true;
+        self.files.insert(id.clone(), root);
+        self.roots.insert(email.to_string(), id.clone());
+        id
+    }
+
+    /// A file id from a request: `root` is the caller's My Drive.
+    pub fn resolve(&mut self, id: &str, email: &str, now_ms: i64) -> String {
+        if id == "root" {
+            self.root_id(email, now_ms)
+        } else {
+            id.to_string()
+        }
+    }
+
+    /// The role `email` has on a file: ownership, or the best permission on it or on a folder
+    /// above it (permissions are inherited). `anyone` links count only with `include_link`:
+    /// they open a file but do not put it in anyone's searches.
+    pub fn role(&self, file: &File, email: &str, include_link: bool) -> Option<Role> {
+        let domain = email.rsplit('@').next().unwrap_or_default();
+        let mut best: Option<Role> = None;
+        let mut current = Some(file);
+        for depth in 0..100 {
+            let Some(item) = current else { break };
+            if item.owner == email {
+                // Owning a folder above gives edit rights, not ownership.
+                let role = if depth == 0 { Role::Owner } else { Role::Writer };
+                best = best.max(Some(role));
+            }
+            for permission in &item.permissions {
+                let applies = match permission.kind.as_str() {
+                    "user" | "group" => permission.email.as_deref() == Some(email),
+                    "domain" => permission.domain.as_deref() == Some(domain),
+                    "anyone" => include_link,
+                    _ => false,
+                };
+                if applies {
+                    best = best.max(Some(permission.role));
+                }
+            }
+            if item.is_root {
+                break;
+            }
+            current = item.parents.first().and_then(|p| self.files.get(p));
+        }
+        best
+    }
+
+    /// Ids of a folder's descendants, depth first.
+    pub fn descendants(&self, id: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut stack = vec![id.to_string()];
+        while let Some(current) = stack.pop() {
+            for file in self.files.values().filter(|f| f.parents.contains(&current)) {
+                if !found.contains(&file.id) {
+                    found.push(file.id.clone());
+                    stack.push(file.id.clone());
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether `ancestor` is `id` or one of the folders above it (moves must not make cycles).
+    pub fn is_within(&self, id: &str, ancestor: &str) -> bool {
+        let mut current = Some(id.to_string());
+        for _ in 0..100 {
+            let Some(item) = current else { return false };
+            if item == ancestor {
+                return true;
+            }
+            current = self.files.get(&item).and_then(|f| f.parents.first().cloned());
+        }
+        false
+    }
+
+    pub fn usage(&self, email: &str) -> (u64, u64) {
+        let mut total = 0;
+        let mut trashed = 0;
+        for file in self.files.values().filter(|f| f.owner == email && f.is_binary()) {
+            let size = file.content.as_ref().map_or(0, |c| c.size);
+            total += size;
+            if file.trashed {
+                trashed += size;
+            }
+        }
+        (total, trashed)
+    }
+
+    /// The full File resource as `caller` sees it; `fields` selects from it.
+    pub fn resource(&self, file: &File, caller: &Caller, role: Role, base: &str) -> Value {
+        let owner = person(&file.owner);
+        let can_share = role == Role::Owner || (role == Role::Writer && file.writers_can_share);
+        let mut value = json!({
+            "kind": "drive#file",
+            "id": file.id,
+            "name": file.name,
+            "mimeType": file.mime_type,
+            "starred": file.starred,
+            "trashed": file.trashed,
+            "explicitlyTrashed": file.explicitly_trashed,
+            "spaces": ["drive"],
+            "version": file.version.to_string(),
+            "webViewLink": web_view_link(file),
+            "iconLink": format!("https://drive-thirdparty.googleusercontent.com/16/type/{}", file.mime_type),
+            "hasThumbnail": false,
+            "thumbnailVersion": "0",
+            "viewedByMe": true,
+            "viewedByMeTime": rfc3339(file.modified_ms),
+            "createdTime": rfc3339(file.created_ms),
+            "modifiedTime": rfc3339(file.modified_ms),
+            "modifiedByMe": file.last_modifying == caller.email,
+            "owners": [user_json(&file.owner, &caller.email)],
+            "lastModifyingUser": user_json(&file.last_modifying, &caller.email),
+            "shared": !file.permissions.is_empty(),
+            "ownedByMe": owner.email == caller.email,
+            "capabilities": capabilities(file, role),
+            "viewersCanCopyContent": !file.copy_requires_writer_permission,
+            "copyRequiresWriterPermission": file.copy_requires_writer_permission,
+            "writersCanShare": file.writers_can_share,
+            "permissionIds": std::iter::once(owner.permission_id.clone())
+                .chain(file.permissions.iter().map(|p| p.id.clone()))
+                .collect::<Vec<_>>(),
+            "isAppAuthorized": file.app_id == caller.client_id,
+            "inheritedPermissionsDisabled": false,
+            "linkShareMetadata": {"securityUpdateEligible": false, "securityUpdateEnabled": true},
+            "quotaBytesUsed": "0",
+        });
+        if file.last_modifying == caller.email {
+            value["modifiedByMeTime"] = json!(rfc3339(file.modified_ms));
+        }
+        if !file.is_root {
+            value["parents"] = json!(file.parents);
+        }
+        if can_share {
+            value["permissions"] = self.permissions_json(file);
+        }
+        if let Some(description) = &file.description {
+            value["description"] = json!(description);
+        }
+        if !file.properties.is_empty() {
+            value["properties"] = json!(file.properties);
+        }
+        if !file.app_properties.is_empty() {
+            value["appProperties"] = json!(file.app_properties);
+        }
+        if let (true, Some(color)) = (file.is_folder(), &file.folder_color_rgb) {
+            value["folderColorRgb"] = json!(color);
+        }
+        if let Some(target) = &file.shortcut_target {
+            let target_mime = self.files.get(target).map(|t| t.mime_type.clone()).unwrap_or_default();
+            value["shortcutDetails"] = json!({"targetId": target, "targetMimeType": target_mime});
+        }
+        if file.is_binary() {
+            let content = file.content.as_ref();
+            let size = content.map_or(0, |c| c.size);
+            value["webContentLink"] = json!(format!("https://drive.google.com/uc?id={}&export=download", file.id));
+            value["size"] = json!(size.to_string());
+            value["quotaBytesUsed"] = json!(size.to_string());
+            value["md5Checksum"] = json!(content.map_or_else(|| EMPTY_MD5.to_string(), |c| c.md5.clone()));
+            value["sha256Checksum"] = json!(content.map_or_else(|| EMPTY_SHA256.to_string(), |c| c.sha256.clone()));
+            value["headRevisionId"] =
+                json!(content.map_or_else(|| format!("0B{}", &file.id[1..]), |c| c.revision.clone()));
+            value["originalFilename"] = json!(file.original_filename.clone().unwrap_or_else(|| file.name.clone()));
+            if let Some((full, last)) = extensions(&file.name) {
+                value["fullFileExtension"] = json!(full);
+                value["fileExtension"] = json!(last);
+            }
+        } else if let Some(formats) = export_formats(&file.mime_type) {
+            let links: BTreeMap<&str, String> = formats
+                .iter()
+                .map(|mime| {
+                    (
+                        *mime,
+                        format!(
+                            "{base}/google-apis/drive/v3/files/{}/export?mimeType={}",
+                            file.id,
+                            encode(mime)
+                        ),
+                    )
+                })
+                .collect();
+            value["exportLinks"] = json!(links);
+            value["size"] = json!(file.content.as_ref().map_or(0, |c| c.size).to_string());
+        }
+        value
+    }
+
+    pub fn permissions_json(&self, file: &File) -> Value {
+        let owner = person(&file.owner);
+        let mut list = vec![json!({
+            "kind": "drive#permission",
+            "id": owner.permission_id,
+            "type": "user",
+            "emailAddress": owner.email,
+            "role": "owner",
+            "displayName": owner.display_name,
+            "photoLink": PHOTO_LINK,
+            "deleted": false,
+            "pendingOwner": false,
+        })];
+        list.extend(file.permissions.iter().map(permission_json));
+        Value::Array(list)
+    }
+}
+
+/// MD5 and SHA-256 of no bytes, for a file created without content.
+pub const EMPTY_MD5: &str = "d41d8cd98f00b204e9800998ecf8427e";
+pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const PHOTO_LINK: &str = "https://lh3.googleusercontent.com/a/default-user=s64";
+
+pub fn permission_json(permission: &Permission) -> Value {
+    let mut value = json!({
+        "kind": "drive#permission",
+        "id": permission.id,
+        "type": permission.kind,
+        "role": permission.role.name(),
+        "deleted": false,
+        "pendingOwner": false,
+    });
+    if let Some(email) = &permission.email {
+        let who = person(email);
+        value["emailAddress"] = json!(who.email);
+        value["displayName"] = json!(who.display_name);
+        value["photoLink"] = json!(PHOTO_LINK);
+    }
+    if let Some(domain) = &permission.domain {
+        value["domain"] = json!(domain);
+        value["displayName"] = json!(domain);
+    }
+    if matches!(permission.kind.as_str(), "anyone" | "domain") {
+        value["allowFileDiscovery"] = json!(permission.allow_file_discovery);
+    }
+    if let Some(expiration) = &permission.expiration {
+        value["expirationTime"] = json!(expiration);
+    }
+    value
+}
+
+/// A `drive#user` as seen by `viewer` (`me` is relative to the caller).
+pub fn user_json(email: &str, viewer: &str) -> Value {
+    let who = person(email);
+    json!({
+        "kind": "drive#user",
+        "displayName": who.display_name,
+        "photoLink": PHOTO_LINK,
+        "me": who.email == viewer,
+        "permissionId": who.permission_id,
+        "emailAddress": who.email,
+    })
+}
+
+pub fn comment_json(comment: &Comment, viewer: &str) -> Value {
+    let who = person(&comment.author);
+    // The author's e-mail is never populated (api-protocols.md §4.7).
+    let mut value = json!({
+        "kind": "drive#comment",
+        "id": comment.id,
+        "createdTime": rfc3339(comment.created_ms),
+        "modifiedTime": rfc3339(comment.modified_ms),
+        "author": {"kind": "drive#user", "displayName": who.display_name, "photoLink": PHOTO_LINK, "me": who.email == viewer},
+        "deleted": comment.deleted,
+        "resolved": comment.resolved,
+        "replies": [],
+    });
+    if !comment.deleted {
+        value["content"] = json!(comment.content);
+        value["htmlContent"] = json!(crate::util::html_escape(&comment.content).replace('\n', "<br>"));
+    }
+    if let Some(anchor) = &comment.anchor {
+        value["anchor"] = json!(anchor);
+    }
+    if let Some(quoted) = &comment.quoted {
+        value["quotedFileContent"] = quoted.clone();
+    }
+    value
+}
+
+fn web_view_link(file: &File) -> String {
+    match file.mime_type.strip_prefix(GOOGLE_APPS) {
+        Some("folder") => format!("https://drive.google.com/drive/folders/{}", file.id),
+        Some("document") => format!("https://docs.google.com/document/d/{}/edit?usp=drivesdk", file.id),
+        Some("spreadsheet") => format!("https://docs.google.com/spreadsheets/d/{}/edit?usp=drivesdk", file.id),
+        Some("presentation") => format!("https://docs.google.com/presentation/d/{}/edit?usp=drivesdk", file.id),
+        _ => format!("https://drive.google.com/file/d/{}/view?usp=drivesdk", file.id),
+    }
+}
+
+fn capabilities(file: &File, role: Role) -> Value {
+    let owner = role == Role::Owner;
+    let writer = role >= Role::Writer;
+    let folder = file.is_folder();
+    let can_read = writer || !file.copy_requires_writer_permission;
+    json!({
+        "canAcceptOwnership": false,
+        "canAddChildren": folder && writer,
+        "canAddMyDriveParent": false,
+        "canChangeCopyRequiresWriterPermission": writer,
+        "canChangeViewersCanCopyContent": writer,
+        "canComment": role >= Role::Commenter,
+        "canCopy": !folder && can_read,
+        "canDelete": owner && !file.is_root,
+        "canDownload": can_read,
+        "canEdit": writer,
+        "canListChildren": folder,
+        "canModifyContent": writer,
+        "canMoveItemWithinDrive": owner,
+        "canReadRevisions": writer,
+        "canRemoveChildren": folder && writer,
+        "canRemoveMyDriveParent": owner,
+        "canRename": writer,
+        "canShare": owner || (writer && file.writers_can_share),
+        "canTrash": owner && !file.is_root,
+        "canUntrash": owner && !file.is_root,
+    })
+}
+
+/// `fullFileExtension` and `fileExtension` of a name (`a.tar.gz` → `tar.gz`, `gz`).
+fn extensions(name: &str) -> Option<(String, String)> {
+    let (_, rest) = name.split_once('.')?;
+    let last = name.rsplit('.').next()?;
+    let well_formed = |s: &str| !s.is_empty() && s.len() <= 10 && s.chars().all(|c| c.is_ascii_alphanumeric());
+    if !well_formed(last) {
+        return None;
+    }
+    let full = if rest.split('.').all(well_formed) { rest } else { last };
+    Some((full.to_string(), last.to_string()))
+}
+
+/// Drive's guess of a MIME type from a file name, used when nobody says.
+pub fn mime_from_name(name: &str) -> &'static str {
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "txt" => "text/plain",
+        "csv" => "text/csv",
+        "html" | "htm" => "text/html",
+        "json" => "application/json",
+        "xml" => "text/xml",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "mp4" => "video/mp4",
+        "mp3" => "audio/mpeg",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The formats a Docs Editors file exports to (About `exportFormats`).
+pub fn export_formats(mime: &str) -> Option<&'static [&'static str]> {
+    match mime.strip_prefix(GOOGLE_APPS)? {
+        "document" => Some(&[
+            "application/rtf",
+            "application/vnd.oasis.opendocument.text",
+            "text/html",
+            "application/pdf",
+            "text/markdown",
+            "application/epub+zip",
+            "application/zip",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "text/plain",
+        ]),
+        "spreadsheet" => Some(&[
+            "application/x-vnd.oasis.opendocument.spreadsheet",
+            "text/tab-separated-values",
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "text/csv",
+            "application/zip",
+            "application/vnd.oasis.opendocument.spreadsheet",
+        ]),
+        "presentation" => Some(&[
+            "application/vnd.oasis.opendocument.presentation",
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "text/plain",
+        ]),
+        "drawing" => Some(&["image/svg+xml", "image/png", "application/pdf", "image/jpeg"]),
+        _ => None,
+    }
+}
+
+/// RFC 3339 UTC with milliseconds, as Drive writes times: `2025-01-09T19:05:16.432Z`.
+pub fn rfc3339(ms: i64) -> String {
+    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Milliseconds of an RFC 3339 time (`2024-01-01T00:00:00`, optional fraction and zone; UTC
+/// when no zone is given, as Drive's `q` documents) or of a bare date.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let (date, time) = text.split_once(['T', 't']).unwrap_or((text, "00:00:00Z"));
+    let mut date_parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, mo, d) = (date_parts.next()??, date_parts.next()??, date_parts.next()??);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || date.len() != 10 {
+        return None;
+    }
+    let (clock, offset_s) = match time.find(['Z', 'z', '+', '-']) {
+        Some(i) if time[i..].eq_ignore_ascii_case("z") => (&time[..i], 0),
+        Some(i) => {
+            let sign = if time.as_bytes()[i] == b'-' { -1 } else { 1 };
+            let (h, m) = time[i + 1..].split_once(':')?;
+            (
+                &time[..i],
+                sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60),
+            )
+        }
+        None => (time, 0),
+    };
+    let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+    let mut hms_parts = hms.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (h, mi, s) = (hms_parts.next()??, hms_parts.next()??, hms_parts.next()??);
+    if h > 23 || mi > 59 || s > 60 || !fraction.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let millis = format!("{fraction:0<3}")[..3].parse::<i64>().ok()?;
+    let days = days_from_civil(y, mo, d);
+    Some(((days * 86_400 + h * 3600 + mi * 60 + s) - offset_s) * 1000 + millis)
+}
+
+/// Days since 1970-01-01 of a date (Howard Hinnant's algorithm, the inverse of civil_from_days).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip() {
+        let ms = 1_736_449_516_432;
+        assert_eq!(rfc3339(ms), "2025-01-09T19:05:16.432Z");
+        assert_eq!(parse_rfc3339("2025-01-09T19:05:16.432Z"), Some(ms));
+        assert_eq!(parse_rfc3339("2025-01-09T21:05:16.432+02:00"), Some(ms));
+        assert_eq!(parse_rfc3339("2024-01-01T00:00:00"), Some(1_704_067_200_000));
+        assert_eq!(parse_rfc3339("2024-01-01"), Some(1_704_067_200_000));
+        assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn extensions_of_names() {
+        assert_eq!(extensions("a.tar.gz"), Some(("tar.gz".into(), "gz".into())));
+        assert_eq!(extensions("photo.JPG"), Some(("JPG".into(), "JPG".into())));
+        assert_eq!(extensions("README"), None);
+    }
+}

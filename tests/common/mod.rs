@@ -1,0 +1,227 @@
+//! Helpers shared by the integration tests: a sandbox per test, calls through the real C ABI,
+//! the sandbox's control endpoints, and the person's side of the sign-in flows.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::ffi::{c_char, c_void, CStr, CString};
+
+use diskbridge::ffi::{diskbridge_call, diskbridge_call_with_progress, diskbridge_free};
+use diskbridge_sandbox::{Sandbox, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
+use serde_json::{json, Value};
+
+pub struct TestSandbox {
+    pub sandbox: Sandbox,
+    http: reqwest::blocking::Client,
+}
+
+/// A fresh sandbox on a free loopback port.
+pub fn sandbox() -> TestSandbox {
+    let sandbox = Sandbox::start().expect("the sandbox starts");
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestSandbox { sandbox, http }
+}
+
+/// Calls a method through `diskbridge_call` with raw C strings and returns the parsed reply.
+pub fn raw_call(method: &str, params: &str) -> Value {
+    let method = CString::new(method).unwrap();
+    let params = CString::new(params).unwrap();
+    // SAFETY: valid NUL-terminated strings; the reply is freed once.
+    unsafe { take_reply(diskbridge_call(method.as_ptr(), params.as_ptr())) }
+}
+
+/// Reads and frees a reply.
+///
+/// # Safety
+/// `reply` must come from a diskbridge call and not have been freed.
+pub unsafe fn take_reply(reply: *mut c_char) -> Value {
+    assert!(!reply.is_null(), "a reply is never NULL");
+    let text = unsafe { CStr::from_ptr(reply) }
+        .to_str()
+        .expect("replies are UTF-8")
+        .to_string();
+    unsafe { diskbridge_free(reply) };
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("reply is not JSON ({e}): {text}"))
+}
+
+/// The result of a successful reply (panics with the reply otherwise).
+pub fn ok(reply: Value) -> Value {
+    assert_eq!(reply["ok"], json!(true), "expected success: {reply}");
+    reply["result"].clone()
+}
+
+/// The error of a failed reply (panics with the reply otherwise).
+pub fn err(reply: Value) -> Value {
+    assert_eq!(reply["ok"], json!(false), "expected an error: {reply}");
+    reply["error"].clone()
+}
+
+impl TestSandbox {
+    pub fn url(&self) -> &str {
+        self.sandbox.url()
+    }
+
+    /// Per-call options that point the library at this sandbox (the configuration is
+    /// process-wide and tests run in parallel, so no test configures it globally).
+    pub fn options(&self) -> Value {
+        json!({"sandbox": self.url(), "retries": {"base_delay_ms": 50, "max_delay_ms": 200}})
+    }
+
+    /// Calls through `diskbridge_call` with this sandbox's options merged into `params`.
+    pub fn call(&self, method: &str, mut params: Value) -> Value {
+        if params.get("options").is_none() {
+            params["options"] = self.options();
+        }
+        raw_call(method, &params.to_string())
+    }
+
+    /// Calls through `diskbridge_call_with_progress`; `on_progress(done, total)` returns true
+    /// to cancel.
+    pub fn call_with_progress(
+        &self,
+        method: &str,
+        mut params: Value,
+        on_progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Value {
+        unsafe extern "C" fn trampoline(user_data: *mut c_void, done: u64, total: u64) -> i32 {
+            let callback = unsafe { &mut *(user_data as *mut &mut dyn FnMut(u64, u64) -> bool) };
+            i32::from(callback(done, total))
+        }
+        if params.get("options").is_none() {
+            params["options"] = self.options();
+        }
+        let method = CString::new(method).unwrap();
+        let params = CString::new(params.to_string()).unwrap();
+        let mut callback: &mut dyn FnMut(u64, u64) -> bool = on_progress;
+        let user_data = &mut callback as *mut &mut dyn FnMut(u64, u64) -> bool as *mut c_void;
+        // SAFETY: the callback outlives the call; the reply is freed once.
+        unsafe {
+            take_reply(diskbridge_call_with_progress(
+                method.as_ptr(),
+                params.as_ptr(),
+                Some(trampoline),
+                user_data,
+            ))
+        }
+    }
+
+    pub fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, format!("{}/_sandbox/{path}", self.url()));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().expect("the sandbox answers");
+        assert!(response.status().is_success(), "control {path}: {}", response.status());
+        response.json().expect("control answers are JSON")
+    }
+
+    pub fn fault(&self, fault: Value) {
+        self.control(reqwest::Method::POST, "faults", Some(fault));
+    }
+
+    pub fn settings(&self, settings: Value) {
+        self.control(reqwest::Method::POST, "settings", Some(settings));
+    }
+
+    pub fn advance_clock(&self, seconds: i64) {
+        self.control(reqwest::Method::POST, "clock", Some(json!({"advance_s": seconds})));
+    }
+
+    /// The request log, oldest first.
+    pub fn requests(&self) -> Vec<Value> {
+        self.control(reqwest::Method::GET, "requests", None)
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn clear_requests(&self) {
+        self.control(reqwest::Method::DELETE, "requests", None);
+    }
+
+    /// Logged requests whose path ends with `suffix`.
+    pub fn requests_to(&self, suffix: &str) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r["path"].as_str().unwrap_or("").ends_with(suffix))
+            .collect()
+    }
+
+    /// Every secret the sandbox has handed out or knows.
+    pub fn secrets(&self) -> Vec<String> {
+        serde_json::from_value(self.control(reqwest::Method::GET, "secrets", None)).unwrap()
+    }
+
+    /// The person approves a device code on the verification page, as the default user or
+    /// another built-in one.
+    pub fn approve_device(&self, verification_url: &str, user_code: &str, uid: Option<&str>) {
+        let mut form = vec![("user_code", user_code.to_string())];
+        if let Some(uid) = uid {
+            form.push(("uid", uid.to_string()));
+        }
+        let response = self.http.post(verification_url).form(&form).send().unwrap();
+        assert!(
+            response.status().is_success(),
+            "approval refused: {}",
+            response.status()
+        );
+    }
+
+    /// Opens an authorization URL as a browser would and returns where it redirects.
+    pub fn follow_authorization(&self, url: &str) -> String {
+        let response = self.http.get(url).send().unwrap();
+        assert_eq!(response.status().as_u16(), 302, "the consent page redirects");
+        response.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    /// A signed-in default user: the device flow through the C ABI.
+    pub fn sign_in(&self) -> Value {
+        self.sign_in_as(None, None)
+    }
+
+    /// Device flow through the C ABI, optionally with a device_id (revocable tokens) and as
+    /// another user.
+    pub fn sign_in_as(&self, uid: Option<&str>, device_id: Option<&str>) -> Value {
+        let mut params = json!({"client_id": YANDEX_CLIENT_ID});
+        if let Some(device_id) = device_id {
+            params["device_id"] = json!(device_id);
+        }
+        let code = ok(self.call("YandexID.GetConfirmationCode", params));
+        self.approve_device(
+            code["verification_url"].as_str().unwrap(),
+            code["user_code"].as_str().unwrap(),
+            uid,
+        );
+        ok(self.call(
+            "YandexID.ConvertCodeToToken",
+            json!({"client_id": YANDEX_CLIENT_ID, "client_secret": YANDEX_CLIENT_SECRET, "device_code": code["device_code"]}),
+        ))
+    }
+
+    /// Credentials for `credentials`-style calls from a token answer.
+    pub fn credentials(&self, tokens: &Value) -> Value {
+        json!({
+            "access_token": tokens["access_token"],
+            "refresh_token": tokens["refresh_token"],
+            "client_id": YANDEX_CLIENT_ID,
+            "client_secret": YANDEX_CLIENT_SECRET,
+        })
+    }
+}
+
+/// The query (or fragment) parameters of a redirect location.
+pub fn location_params(location: &str) -> Vec<(String, String)> {
+    let tail = location.split_once(['?', '#']).map(|(_, tail)| tail).unwrap_or("");
+    url::form_urlencoded::parse(tail.as_bytes()).into_owned().collect()
+}
+
+pub fn location_param(location: &str, key: &str) -> Option<String> {
+    location_params(location)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+}
