@@ -126,9 +126,11 @@ fn unknown_method(name: &str) -> Error {
         Some(closest) => format!("; did you mean {closest}?"),
         None => String::new(),
     };
+    let shown: String = name.chars().take(100).collect();
+    let ellipsis = if shown.len() < name.len() { "…" } else { "" };
     Error::new(
         ErrorCode::UnknownMethod,
-        format!("unknown method `{name}`{hint} (Library.Methods lists every method)"),
+        format!("unknown method `{shown}{ellipsis}`{hint} (Library.Methods lists every method)"),
     )
 }
 

@@ -11,6 +11,8 @@ use crate::config;
 
 /// Lines kept in memory for `Library.GetLog`.
 const KEPT_LINES: usize = 1000;
+/// A longer message is cut (a caller may pass megabytes where a name belongs).
+const MAX_MESSAGE_CHARS: usize = 2000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
