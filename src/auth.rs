@@ -203,7 +203,7 @@ fn as_unix_seconds(value: &Value) -> Option<i64> {
 
 fn validate_credentials(map: &Map<String, Value>) -> Result<Map<String, Value>> {
     for key in ["client_id", "client_secret", "refresh_token"] {
-        if !map.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+        if map.get(key).and_then(Value::as_str).is_none_or(str::is_empty) {
             return Err(Error::invalid_params(format!(
                 "`credentials.{key}` is missing: credentials are {{access_token?, refresh_token, client_id, client_secret, expires_at?}}"
             )));

@@ -57,12 +57,12 @@ pub fn write(level: Level, target: &str, message: &str, secrets: &[String]) {
     if level == Level::Off || level > config.log_level() {
         return;
     }
-    let line = format!(
-        "{} {:5} {target}: {}",
-        timestamp(),
-        level.label(),
-        mask(message, secrets)
-    );
+    let mut message = mask(message, secrets);
+    if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        message.truncate(cut);
+        message.push('…');
+    }
+    let line = format!("{} {:5} {target}: {message}", timestamp(), level.label());
     {
         let mut kept = lines().lock().unwrap_or_else(|p| p.into_inner());
         if kept.len() == KEPT_LINES {

@@ -12,28 +12,6 @@ use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-/// The dev-dependency reqwest has no `json` feature; these stand in for its JSON helpers.
-pub trait JsonRequest {
-    fn json(self, body: &Value) -> RequestBuilder;
-}
-
-impl JsonRequest for RequestBuilder {
-    fn json(self, body: &Value) -> RequestBuilder {
-        self.header("content-type", "application/json; charset=UTF-8")
-            .body(body.to_string())
-    }
-}
-
-pub trait JsonResponse {
-    fn json<T: serde::de::DeserializeOwned>(self) -> impl std::future::Future<Output = serde_json::Result<T>>;
-}
-
-impl JsonResponse for Response {
-    async fn json<T: serde::de::DeserializeOwned>(self) -> serde_json::Result<T> {
-        serde_json::from_slice(&self.bytes().await.expect("a response body"))
-    }
-}
-
 pub const DRIVE: &str = "https://www.googleapis.com/auth/drive";
 pub const REDIRECT: &str = "http://127.0.0.1:8765/callback";
 
