@@ -93,7 +93,8 @@ struct State {
 
 impl Session {
     pub fn from_args(method: &Method, args: &Args) -> Result<Option<Arc<Session>>> {
-        if method.auth == Auth::None {
+        let given = args.value("token").is_some() || args.value("credentials").is_some();
+        if method.auth == Auth::None || (method.auth == Auth::YandexOptional && !given) {
             return Ok(None);
         }
         let credentials = match args.value("credentials") {
@@ -128,7 +129,7 @@ impl Session {
         }
         let token = state.access_token.clone().unwrap_or_default();
         Ok(match self.provider {
-            Auth::Yandex | Auth::None => format!("OAuth {token}"),
+            Auth::Yandex | Auth::YandexOptional | Auth::None => format!("OAuth {token}"),
         })
     }
 
@@ -158,7 +159,7 @@ impl Session {
         let (client_id, client_secret, refresh_token) =
             (field("client_id"), field("client_secret"), field("refresh_token"));
         let tokens = match self.provider {
-            Auth::Yandex => {
+            Auth::Yandex | Auth::YandexOptional => {
                 yandex_id::refresh_shared(call, &client_id, &client_secret, &refresh_token, ROTATION_GRACE).await?
             }
             Auth::None => unreachable!("methods without auth have no session"),
