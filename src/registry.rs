@@ -315,7 +315,8 @@ pub fn closest_method(name: &str) -> Option<String> {
         .filter(|candidate| edit_distance(&wanted, &candidate.to_lowercase()) <= wanted.chars().count() / 3 + 2)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance in characters (for "did you mean" hints here and in the CLI).
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
