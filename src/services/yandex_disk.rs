@@ -1006,7 +1006,7 @@ async fn arrived_whole(call: &Call, path: &str, sums: &Checksums) -> Result<Opti
 
 /// Reads the stored resource back and checks its size and md5 against what was sent. The md5
 /// may lag behind the upload for a moment (rclone waits for it too), so it is asked again.
-async fn confirm_upload(call: &Call, path: &str, sent: &Checksums) -> Result<Value> {
+async fn confirm_upload(call: &Call, path: &str, sent: &transfer::Sent) -> Result<Value> {
     let mut waited = Duration::ZERO;
     loop {
         let stored = get(call, "/resources", &[("path", path.to_string())]).await?;
