@@ -305,12 +305,12 @@ enum Piece {
 /// hashing sha256 and writing, so the hashing runs beside the network on other cores instead
 /// of in line with it. Bounded channels keep memory to a few chunks.
 struct Pipeline {
-    md5: Option<(tokio::sync::mpsc::Sender<Piece>, std::thread::JoinHandle<String>)>,
-    main: Option<(
-        tokio::sync::mpsc::Sender<Piece>,
-        std::thread::JoinHandle<std::io::Result<(String, Output)>>,
-    )>,
+    md5: Option<Stage<String>>,
+    main: Option<Stage<std::io::Result<(String, Output)>>>,
 }
+
+/// A pipeline thread and the channel feeding it.
+type Stage<T> = (tokio::sync::mpsc::Sender<Piece>, std::thread::JoinHandle<T>);
 
 /// Chunks in flight to each pipeline thread.
 const PIPELINE_DEPTH: usize = 32;
