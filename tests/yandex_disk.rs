@@ -355,6 +355,29 @@ fn uploads_and_downloads_files_streamed_and_verified() {
 }
 
 #[test]
+fn the_upload_link_is_asked_for_with_the_configured_user_agent() {
+    let disk = Disk::new(false);
+    let mut options = disk.sb.options();
+    options["transfers"] = json!({"upload_link_user_agent": "Yandex.Disk {\"os\":\"windows\"}"});
+    options["user_agent"] = json!("my-app/1.0");
+    disk.ok(
+        "UploadFile",
+        json!({"path": "/ua.bin", "data_base64": "AAEC", "options": options}),
+    );
+    let link_request = disk.sb.requests_to("/v1/disk/resources/upload").pop().unwrap();
+    assert_eq!(
+        link_request["headers"]["user-agent"],
+        "Yandex.Disk {\"os\":\"windows\"}"
+    );
+    let confirm = disk.sb.requests_to("/v1/disk/resources").pop().unwrap();
+    assert_eq!(confirm["headers"]["user-agent"], "my-app/1.0");
+    assert_eq!(
+        confirm["headers"]["authorization"].as_str().unwrap().split(' ').next(),
+        Some("OAuth")
+    );
+}
+
+#[test]
 fn an_upload_reset_twice_ends_with_one_correct_file() {
     let disk = Disk::new(false);
     let content = pattern(2 * 1024 * 1024, 3);
