@@ -646,3 +646,63 @@ fn credentials_work_for_disk_calls() {
     assert_eq!(ok(reply.clone())["user"]["login"], "sandbox-owner");
     assert!(reply["credentials"]["refresh_token"].is_string());
 }
+
+#[test]
+fn every_method_with_a_token_refuses_a_bad_one() {
+    let disk = Disk::new(false);
+    let dir = TempDir::new("disk-bad-token");
+    std::fs::write(dir.path("f.txt"), b"x").unwrap();
+    let calls = [
+        ("GetDiskInformation", json!({})),
+        ("CreateFolder", json!({"path": "/a"})),
+        ("GetObject", json!({"path": "/"})),
+        ("GetFolderItems", json!({"path": "/"})),
+        ("DeleteObject", json!({"path": "/a"})),
+        ("CreateObjectCopy", json!({"from": "/a", "to": "/b"})),
+        ("MoveObject", json!({"from": "/a", "to": "/b"})),
+        ("GetDownloadLink", json!({"path": "/a"})),
+        ("GetFileUploadLink", json!({"path": "/a"})),
+        ("UploadFile", json!({"path": "/a", "file": dir.path("f.txt")})),
+        ("UploadFileInParts", json!({"path": "/a", "file": dir.path("f.txt")})),
+        (
+            "UploadFileByURL",
+            json!({"path": "/a", "url": "https://example.invalid/"}),
+        ),
+        ("DownloadFile", json!({"path": "/a"})),
+        ("GetFilesList", json!({})),
+        ("PublishObject", json!({"path": "/a"})),
+        ("CancelObjectPublication", json!({"path": "/a"})),
+        ("GetPublishedObjectsList", json!({})),
+        ("SavePublicObjectToDisk", json!({"url": "https://yadi.sk/d/x"})),
+        ("GetOperationStatus", json!({"operation": "abc"})),
+        ("GetTrashList", json!({})),
+        ("RestoreFromTrash", json!({"path": "trash:/a"})),
+        ("ClearTrash", json!({})),
+        ("UploadDirectory", json!({"local_dir": dir.0, "path": "/backup"})),
+        (
+            "DownloadDirectory",
+            json!({"path": "/backup", "local_dir": dir.path("out")}),
+        ),
+    ];
+    let registered: Vec<String> = diskbridge::registry::methods()
+        .iter()
+        .filter(|m| m.module == "YandexDisk" && m.auth == diskbridge::registry::Auth::Yandex)
+        .map(|m| m.name.to_string())
+        .collect();
+    assert_eq!(
+        calls.len(),
+        registered.len(),
+        "every token method is covered: {registered:?}"
+    );
+    for (method, mut params) in calls {
+        params["token"] = json!("y0_not_a_valid_token");
+        let error = err(disk.sb.call(&format!("YandexDisk.{method}"), params));
+        assert_eq!(error["code"], "unauthorized", "{method}: {error}");
+        assert_eq!(error["upstream"]["error"], "UnauthorizedError", "{method}");
+    }
+    // Without a token at all, the registry refuses before anything is sent.
+    assert_eq!(
+        err(disk.sb.call("YandexDisk.GetObject", json!({"path": "/"})))["code"],
+        "invalid_params"
+    );
+}
