@@ -362,7 +362,7 @@ pub const METHODS: &[Method] = &[
             Param::boolean("overwrite", "false", "Replace remote files whose content differs; without it they are reported in `errors`."),
             Param::boolean("skip_unchanged", "true", "Skip files whose md5 equals the remote one, so a repeated backup sends only what changed."),
         ],
-        "Uploads a folder tree. A file that cannot be uploaded is reported in `errors` and the rest goes on.",
+        "Uploads a folder tree. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.",
         "`{\"uploaded\", \"skipped\", \"bytes\", \"errors\": [{\"path\", \"code\", \"message\"}]}`",
         handler!(upload_directory),
     ),
