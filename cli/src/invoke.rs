@@ -1,13 +1,12 @@
 //! Running registry methods from the command line: on the library's runtime, with a progress
 //! line on a terminal, cancelled by Ctrl-C, against the sandbox of `--sandbox`.
 
-use diskbridge::error::ErrorCode;
 use diskbridge::progress::Progress;
 use diskbridge::registry::{Auth, Method};
 use serde_json::{json, Map, Value};
 
 use crate::bar::{Bar, Unit};
-use crate::outcome::Failure;
+use crate::outcome::{self, Failure};
 
 /// Points every endpoint at a sandbox (`--sandbox URL`; it overrides DISKBRIDGE_SANDBOX).
 pub fn use_sandbox(url: &str) -> Result<(), Failure> {
@@ -16,13 +15,8 @@ pub fn use_sandbox(url: &str) -> Result<(), Failure> {
         return Ok(());
     }
     let error = &reply["error"];
-    let code = ErrorCode::ALL
-        .iter()
-        .copied()
-        .find(|c| error["code"] == c.as_str())
-        .unwrap_or(ErrorCode::Internal);
     Err(Failure::new(
-        code,
+        outcome::code_of(error),
         format!("--sandbox: {}", error["message"].as_str().unwrap_or("refused")),
     ))
 }

@@ -94,11 +94,7 @@ pub fn fail(reply: &Value) -> ExitCode {
     print_json(reply);
     let error = &reply["error"];
     let code_name = error["code"].as_str().unwrap_or("internal");
-    let code = ErrorCode::ALL
-        .iter()
-        .copied()
-        .find(|c| c.as_str() == code_name)
-        .unwrap_or(ErrorCode::Internal);
+    let code = code_of(error);
     let message = error["message"].as_str().unwrap_or("no message");
     let status = match error["http_status"].as_u64() {
         Some(status) => format!(", HTTP {status}"),
@@ -109,6 +105,15 @@ pub fn fail(reply: &Value) -> ExitCode {
         message.split_whitespace().collect::<Vec<_>>().join(" ")
     );
     ExitCode::from(exit_code(code))
+}
+
+/// The catalogue code of an envelope's error (`internal` for a code this build does not know).
+pub fn code_of(error: &Value) -> ErrorCode {
+    ErrorCode::ALL
+        .iter()
+        .copied()
+        .find(|code| error["code"] == code.as_str())
+        .unwrap_or(ErrorCode::Internal)
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it, renamed over it once complete;
