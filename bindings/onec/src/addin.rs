@@ -91,31 +91,32 @@ impl Addin {
         let class: &'static Class = self.class;
         let member = &class.members[index];
         self.last_error.clear();
-        let outcome = self.run_member(member, args);
-        match outcome {
+        match self.run_member(member, args) {
             Ok(ret) => Some(ret),
             Err(reply) => {
-                self.last_error = reply.to_string();
-                self.last_reply.clone_from(&self.last_error);
-                let error = &reply["error"];
-                let message = format!(
-                    "{} [{}]",
-                    error["message"].as_str().unwrap_or("failed"),
-                    error["code"].as_str().unwrap_or("internal")
-                );
-                self.add_error(&member.name, &message);
+                self.report(&member.name, reply);
                 None
             }
         }
     }
 
     /// A failure outside the library (a panic caught at the boundary, memory refused by the
-    /// platform): kept as an envelope like any other and reported.
+    /// platform): kept and reported like any other.
     pub fn fail(&mut self, what: &str, code: ErrorCode, message: &str) {
-        let reply = envelope(Err(Error::new(code, message)), None).to_string();
-        self.last_error.clone_from(&reply);
-        self.last_reply = reply;
-        self.add_error(what, &format!("{message} [{}]", code.as_str()));
+        self.report(what, envelope(Err(Error::new(code, message)), None));
+    }
+
+    /// Keeps an error reply in LastError and LastReply and reports "message [code]".
+    fn report(&mut self, what: &str, reply: Value) {
+        let error = &reply["error"];
+        let message = format!(
+            "{} [{}]",
+            error["message"].as_str().unwrap_or("failed"),
+            error["code"].as_str().unwrap_or("internal")
+        );
+        self.last_error = reply.to_string();
+        self.last_reply.clone_from(&self.last_error);
+        self.add_error(what, &message);
     }
 
     /// Runs a member; `Err` carries an error reply envelope.
