@@ -59,6 +59,10 @@ for component in "${components[@]}"; do
   fi
   [ -f "$source" ] || continue
   cp "$source" "$stage/$packed"
+  # Release libraries keep line tables for backtraces; the shipped copy does without them.
+  if [ "$profile" = release ] && [ "$os" = Linux ] && command -v strip >/dev/null 2>&1; then
+    strip --strip-debug "$stage/$packed"
+  fi
   manifest+=("  <component os=\"$os\" arch=\"$arch\" type=\"native\" path=\"$packed\"/>")
   echo "$os $arch: $source"
 done
