@@ -354,27 +354,34 @@ fn check_class(library: &Library, memory: &MemoryManager, class: &'static str, r
     }
     assert_eq!(object.find_method("NoSuchMethod"), -1);
 
-    // Every registry method of the module, under both names, with OPI's positional parameters
-    // (binary data for `file` goes where `data_base64` would).
+    // Every registry method of the module and every alias into it (YandexDisk re-exports
+    // YandexID's sign-in), under each name, with OPI's positional parameters (binary data for
+    // `file` goes where `data_base64` would).
     for method in registry.as_array().unwrap() {
-        if method["module"] != json!(class) {
-            continue;
-        }
-        let function = method["function"].as_str().unwrap();
-        let index = object.method(function);
-        let russian = method["aliases"][0]
-            .as_str()
+        let prefix = format!("{class}.");
+        let mut names: Vec<&str> = method["aliases"]
+            .as_array()
             .unwrap()
-            .strip_prefix(&format!("{class}."))
-            .unwrap();
-        assert_eq!(object.find_method(russian), index, "{class}.{russian}");
+            .iter()
+            .filter_map(|alias| alias.as_str().unwrap().strip_prefix(prefix.as_str()))
+            .collect();
+        if method["module"] == json!(class) {
+            names.insert(0, method["function"].as_str().unwrap());
+        }
+        let Some(first) = names.first() else {
+            continue;
+        };
+        let index = object.method(first);
+        for name in &names {
+            assert_eq!(object.find_method(name), index, "{class}.{name}");
+        }
         let params = method["params"].as_array().unwrap();
-        let folded =
-            params.iter().any(|p| p["key"] == json!("file")) && params.iter().any(|p| p["key"] == json!("data_base64"));
+        let has = |key: &str| params.iter().any(|p| p["key"] == json!(key));
+        let folded = has("file") && has("data_base64");
         assert_eq!(
             object.n_params(index),
             params.len() - usize::from(folded),
-            "{class}.{function}"
+            "{class}.{first}"
         );
     }
 
