@@ -22,7 +22,8 @@ pub enum Arg<'a> {
     Blob(&'a [u8]),
     /// A string that is not valid UTF-16 (a lone surrogate).
     BadText,
-    /// A date: neither host sends dates to an add-in the same way, so they are refused.
+    /// A date: no parameter is one, and OneScript cannot pass dates at all (it sends Undefined),
+    /// so dates are refused with a hint to pass ISO 8601 text.
     Date,
     /// Any other `vt` code.
     Unsupported(u16),
