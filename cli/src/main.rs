@@ -269,3 +269,23 @@ fn run_sandbox(lang: Lang, args: &[String], help: bool) -> ExitCode {
     sandbox.wait();
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_decodes_a_binary_result_into_the_file_and_shows_its_path() {
+        let path = std::env::temp_dir().join(format!("diskbridge-cli-out-{}", std::process::id()));
+        let shown = write_out(&path, &json!({"data_base64": "AAEC/w==", "size": 4})).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), [0, 1, 2, 255]);
+        assert_eq!(shown, json!({"path": path.display().to_string(), "size": 4}));
+        let shown = write_out(&path, &json!({"id": "x"})).unwrap();
+        assert_eq!(shown, json!({"id": "x"}));
+        let written: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(written, json!({"id": "x"}));
+        std::fs::remove_file(&path).unwrap();
+        let bad = write_out(&path, &json!({"data_base64": "not base64!"})).unwrap_err();
+        assert_eq!(bad.code, ErrorCode::Internal);
+    }
+}
