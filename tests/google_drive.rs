@@ -405,3 +405,363 @@ fn rate_limits_are_retried_and_quota_errors_are_not() {
     assert_eq!(error["code"], "rate_limited");
     assert_eq!(error["retryable"], true);
 }
+
+/// Deterministic bytes that are not all alike.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn unb64(text: &Value) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_str().unwrap())
+        .unwrap()
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("diskbridge-gdrive-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn small_uploads_are_multipart_and_downloads_are_verified() {
+    let sb = sandbox();
+    let token = token(&sb);
+    let folder = ok(sb.call("GoogleDrive.CreateFolder", json!({"token": token, "name": "in"})));
+    let bytes = pattern(100_000);
+    sb.clear_requests();
+    let file = ok(sb.call(
+        "GoogleDrive.ЗагрузитьФайл",
+        json!({"Токен": token, "data_base64": b64(&bytes),
+               "Описание": {"mime": "application/x-test", "NAME": "data.bin", "Description": "test data", "Parent": folder["id"]}}),
+    ));
+    assert_eq!(file["name"], "data.bin");
+    assert_eq!(file["mimeType"], "application/x-test");
+    assert_eq!(file["description"], "test data");
+    assert_eq!(file["parents"][0], folder["id"]);
+    assert_eq!(file["md5Checksum"], md5_hex(&bytes));
+    let uploads = sb.requests_to("/upload/drive/v3/files");
+    assert_eq!(uploads.len(), 1);
+    assert!(uploads[0]["query"].as_str().unwrap().contains("uploadType=multipart"));
+    assert!(uploads[0]["headers"]["content-type"]
+        .as_str()
+        .unwrap()
+        .starts_with("multipart/related; boundary="));
+
+    let inline = ok(sb.call(
+        "GoogleDrive.DownloadFile",
+        json!({"token": token, "file_id": file["id"]}),
+    ));
+    assert_eq!(unb64(&inline["data_base64"]), bytes);
+    assert_eq!(inline["md5"], md5_hex(&bytes));
+    assert_eq!(inline["size"], 100_000);
+
+    // From a local file: its name is the file's.
+    let dir = temp_dir("small");
+    let local = dir.join("report.txt");
+    std::fs::write(&local, b"hello drive").unwrap();
+    let uploaded = ok(sb.call(
+        "GoogleDrive.UploadFile",
+        json!({"token": token, "File": local.to_str().unwrap()}),
+    ));
+    assert_eq!(uploaded["name"], "report.txt");
+    assert_eq!(uploaded["mimeType"], "text/plain");
+    let saved = dir.join("copy.txt");
+    let result = ok(sb.call(
+        "GoogleDrive.СкачатьФайл",
+        json!({"Токен": token, "Идентификатор": uploaded["id"], "ПутьСохранения": saved.to_str().unwrap()}),
+    ));
+    assert_eq!(std::fs::read(&saved).unwrap(), b"hello drive");
+    assert_eq!(result["size"], 11);
+    assert!(result["path"].as_str().unwrap().ends_with("copy.txt"));
+    assert!(result["sha256"].is_string());
+
+    let neither = err(sb.call("GoogleDrive.UploadFile", json!({"token": token})));
+    assert_eq!(neither["code"], "invalid_params");
+    let unknown_key = err(sb.call(
+        "GoogleDrive.UploadFile",
+        json!({"token": token, "data_base64": "aGk=", "description": {"Nmae": "typo"}}),
+    ));
+    assert_eq!(unknown_key["code"], "invalid_params");
+    let bad_chunk = err(sb.call(
+        "GoogleDrive.UploadFile",
+        json!({"token": token, "data_base64": "aGk=", "chunk_size": 1000}),
+    ));
+    assert_eq!(bad_chunk["code"], "invalid_params");
+    let no_file = err(sb.call("GoogleDrive.DownloadFile", json!({"token": token, "file_id": "nope"})));
+    assert_eq!(no_file["code"], "not_found");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_resumable_upload_survives_resets_at_a_chunk_boundary_and_mid_chunk() {
+    let sb = sandbox();
+    let token = token(&sb);
+    let dir = temp_dir("resumable");
+    let local = dir.join("big.bin");
+    let bytes = pattern(3 * 1024 * 1024 + 1000);
+    std::fs::write(&local, &bytes).unwrap();
+    sb.clear_requests();
+    // The first chunk's connection drops just as its last byte arrives; the next status query
+    // (an empty body) passes the second fault through, and the chunk after it drops mid-way.
+    sb.fault(json!([
+        {"method": "PUT", "path": "/google-apis/upload/drive/v3/files", "reset": "request", "after_bytes": 1048576},
+        {"method": "PUT", "path": "/google-apis/upload/drive/v3/files", "reset": "request", "after_bytes": 600000, "times": 2}
+    ]));
+    let mut reports = Vec::new();
+    let file = sb.call_with_progress(
+        "GoogleDrive.UploadFile",
+        json!({"token": token, "file": local.to_str().unwrap(), "chunk_size": 1048576, "resumable_threshold": 0}),
+        &mut |done, total| {
+            reports.push((done, total));
+            false
+        },
+    );
+    let file = ok(file);
+    assert_eq!(file["md5Checksum"], md5_hex(&bytes));
+    assert_eq!(file["size"], bytes.len().to_string());
+    let puts: Vec<Value> = sb
+        .requests_to("/upload/drive/v3/files")
+        .into_iter()
+        .filter(|r| r["method"] == "PUT")
+        .collect();
+    let ranges: Vec<&str> = puts
+        .iter()
+        .map(|r| r["headers"]["content-range"].as_str().unwrap())
+        .collect();
+    assert!(
+        ranges.iter().filter(|r| r.starts_with("bytes */")).count() >= 2,
+        "{ranges:?}"
+    );
+    assert_eq!(
+        ranges.last().unwrap(),
+        &format!("bytes 3145728-{}/{}", bytes.len() - 1, bytes.len())
+    );
+    let posts = sb
+        .requests_to("/upload/drive/v3/files")
+        .into_iter()
+        .filter(|r| r["method"] == "POST")
+        .count();
+    assert_eq!(posts, 1, "one session was enough");
+    assert_eq!(reports.last().unwrap(), &(bytes.len() as u64, bytes.len() as u64));
+    // Exactly one file, with the right bytes.
+    let listed = ok(sb.call(
+        "GoogleDrive.GetFilesList",
+        json!({"token": token, "name_contains": "big"}),
+    ));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let back = dir.join("back.bin");
+    ok(sb.call(
+        "GoogleDrive.DownloadFile",
+        json!({"token": token, "file_id": file["id"], "save_path": back.to_str().unwrap()}),
+    ));
+    assert_eq!(md5_hex(&std::fs::read(&back).unwrap()), md5_hex(&bytes));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_lost_session_starts_over_and_server_errors_resume() {
+    let sb = sandbox();
+    let token = token(&sb);
+    let bytes = pattern(1024 * 1024 + 5);
+    sb.clear_requests();
+    sb.fault(json!([
+        {"method": "PUT", "path": "/google-apis/upload/drive/v3/files", "status": 503},
+        {"method": "PUT", "path": "/google-apis/upload/drive/v3/files", "status": 404}
+    ]));
+    let file = ok(sb.call(
+        "GoogleDrive.UploadFile",
+        json!({"token": token, "data_base64": b64(&bytes), "description": {"Name": "restart.bin"},
+               "chunk_size": 262144, "resumable_threshold": 1000}),
+    ));
+    assert_eq!(file["md5Checksum"], md5_hex(&bytes));
+    let posts = sb
+        .requests_to("/upload/drive/v3/files")
+        .into_iter()
+        .filter(|r| r["method"] == "POST")
+        .count();
+    assert_eq!(posts, 2, "a new session after the 404");
+    let listed = ok(sb.call("GoogleDrive.GetFilesList", json!({"token": token})));
+    assert_eq!(names(&listed), ["restart.bin"]);
+
+    // UpdateFile replaces the content (resumable too) and renames.
+    let new_bytes = pattern(700_000);
+    let updated = ok(sb.call(
+        "GoogleDrive.UpdateFile",
+        json!({"token": token, "file_id": file["id"], "data_base64": b64(&new_bytes), "new_name": "v2.bin",
+               "chunk_size": 262144, "resumable_threshold": 0}),
+    ));
+    assert_eq!(updated["name"], "v2.bin");
+    assert_eq!(updated["id"], file["id"]);
+    assert_eq!(updated["md5Checksum"], md5_hex(&new_bytes));
+    let small = ok(sb.call(
+        "GoogleDrive.ОбновитьФайл",
+        json!({"Токен": token, "Идентификатор": file["id"], "data_base64": b64(b"tiny")}),
+    ));
+    assert_eq!(small["md5Checksum"], md5_hex(b"tiny"));
+    assert_eq!(small["name"], "v2.bin");
+    let missing = err(sb.call(
+        "GoogleDrive.UpdateFile",
+        json!({"token": token, "file_id": "nope", "data_base64": "aGk="}),
+    ));
+    assert_eq!(missing["code"], "not_found");
+}
+
+#[test]
+fn cancelling_an_upload_leaves_no_file_and_a_failed_download_leaves_the_old_one() {
+    let sb = sandbox();
+    let token = token(&sb);
+    let bytes = pattern(2 * 1024 * 1024);
+    let cancelled = sb.call_with_progress(
+        "GoogleDrive.UploadFile",
+        json!({"token": token, "data_base64": b64(&bytes), "chunk_size": 262144, "resumable_threshold": 0}),
+        &mut |done, _| done >= 600_000,
+    );
+    assert_eq!(err(cancelled)["code"], "cancelled");
+    let listed = ok(sb.call("GoogleDrive.GetFilesList", json!({"token": token})));
+    assert!(listed.as_array().unwrap().is_empty(), "{listed}");
+
+    let file = ok(sb.call(
+        "GoogleDrive.UploadFile",
+        json!({"token": token, "data_base64": b64(&bytes), "description": {"Name": "keep.bin"}}),
+    ));
+    let dir = temp_dir("failed");
+    let target = dir.join("keep.bin");
+    std::fs::write(&target, b"previous version").unwrap();
+    sb.fault(json!({"method": "GET", "path": "/google-apis/drive/v3/files", "status": 500, "times": 10}));
+    let mut options = sb.options();
+    options["retries"]["max_attempts"] = json!(2);
+    let failed = err(sb.call(
+        "GoogleDrive.DownloadFile",
+        json!({"token": token, "file_id": file["id"], "save_path": target.to_str().unwrap(), "options": options}),
+    ));
+    assert_eq!(failed["code"], "server_error");
+    assert_eq!(std::fs::read(&target).unwrap(), b"previous version");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file is left");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn downloads_resume_with_range_after_a_reset() {
+    let sb = sandbox();
+    let token = token(&sb);
+    let bytes = pattern(3_000_000);
+    let file = ok(sb.call(
+        "GoogleDrive.UploadFile",
+        json!({"token": token, "data_base64": b64(&bytes), "description": {"Name": "r.bin"}}),
+    ));
+    let id = file["id"].as_str().unwrap();
+    sb.clear_requests();
+    // The metadata request comes first and passes its fault through (its body is shorter than
+    // after_bytes); the content's connection drops after 1 MB.
+    sb.fault(json!({"method": "GET", "path": format!("/google-apis/drive/v3/files/{id}"), "reset": "response", "after_bytes": 1_000_000}));
+    sb.fault(json!({"method": "GET", "path": format!("/google-apis/drive/v3/files/{id}"), "reset": "response", "after_bytes": 1_000_000}));
+    let data = ok(sb.call("GoogleDrive.DownloadFile", json!({"token": token, "file_id": id})));
+    assert_eq!(unb64(&data["data_base64"]), bytes);
+    let gets = sb.requests_to(&format!("/drive/v3/files/{id}"));
+    let ranged: Vec<&Value> = gets.iter().filter(|g| g["headers"]["range"].is_string()).collect();
+    assert!(!ranged.is_empty(), "resumed with Range: {gets:?}");
+    for request in &gets {
+        assert!(request["headers"]["authorization"]
+            .as_str()
+            .unwrap()
+            .starts_with("Bearer "));
+    }
+}
+
+#[test]
+fn google_documents_are_exported() {
+    let sb = sandbox();
+    let token = token(&sb);
+    let doc = ok(sb.call(
+        "GoogleDrive.UploadFile",
+        json!({"token": token, "data_base64": b64(b"Line one\nLine two"),
+               "description": {"Name": "Notes", "MIME": "application/vnd.google-apps.document"}}),
+    ));
+    assert_eq!(doc["mimeType"], "application/vnd.google-apps.document");
+    let text = ok(sb.call(
+        "GoogleDrive.ExportFile",
+        json!({"token": token, "file_id": doc["id"], "mime_type": "text/plain"}),
+    ));
+    let exported = String::from_utf8(unb64(&text["data_base64"])).unwrap();
+    assert!(
+        exported.contains("Line one") && exported.contains("Line two"),
+        "{exported}"
+    );
+    let dir = temp_dir("export");
+    let pdf = dir.join("notes.pdf");
+    let saved = ok(sb.call(
+        "GoogleDrive.ExportFile",
+        json!({"token": token, "file_id": doc["id"], "mime_type": "application/pdf", "save_path": pdf.to_str().unwrap()}),
+    ));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    assert_eq!(saved["size"], std::fs::metadata(&pdf).unwrap().len());
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let unsupported = err(sb.call(
+        "GoogleDrive.ExportFile",
+        json!({"token": token, "file_id": doc["id"], "mime_type": "image/gif"}),
+    ));
+    assert_eq!(unsupported["code"], "bad_request");
+    let download = err(sb.call(
+        "GoogleDrive.DownloadFile",
+        json!({"token": token, "file_id": doc["id"]}),
+    ));
+    assert_eq!(download["code"], "invalid_params");
+    assert!(download["message"].as_str().unwrap().contains("ExportFile"));
+    let blob = ok(sb.call("GoogleDrive.UploadFile", json!({"token": token, "data_base64": "aGk="})));
+    let not_exportable = err(sb.call(
+        "GoogleDrive.ExportFile",
+        json!({"token": token, "file_id": blob["id"], "mime_type": "text/plain"}),
+    ));
+    assert_eq!(not_exportable["code"], "forbidden");
+}
+
+#[test]
+fn a_service_account_has_no_storage_and_is_told_so() {
+    let sb = sandbox();
+    let key = sb.service_account_key();
+    let sa = ok(sb.call(
+        "GoogleDrive.GetServiceAccountToken",
+        json!({"key": key, "scope": "drive"}),
+    ));
+    sb.clear_requests();
+    let refused = err(sb.call(
+        "GoogleDrive.UploadFile",
+        json!({"token": sa["access_token"], "data_base64": b64(b"data"), "description": {"Name": "x.txt"}}),
+    ));
+    assert_eq!(refused["code"], "quota_exceeded");
+    assert_eq!(
+        refused["upstream"]["error"]["errors"][0]["reason"],
+        "storageQuotaExceeded"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("service account has no Drive storage"),
+        "{refused}"
+    );
+    assert_eq!(sb.requests_to("/upload/drive/v3/files").len(), 1, "not retried");
+    // Acting as a Workspace user works.
+    let delegated = ok(sb.call(
+        "GoogleDrive.GetServiceAccountToken",
+        json!({"key": key, "scope": "drive", "subject": "worker@sandbox-workspace.example"}),
+    ));
+    ok(sb.call(
+        "GoogleDrive.UploadFile",
+        json!({"token": delegated["access_token"], "data_base64": b64(b"data"), "description": {"Name": "x.txt"}}),
+    ));
+}

@@ -1021,6 +1021,8 @@ async fn upload_resumable(
                         );
                     }
                     offset = have;
+                    // What Drive holds is progress (and a chance to cancel between chunks).
+                    call.progress.report(offset, total)?;
                     // Everything is there but the upload is not finished: ask again.
                     ask = offset == total;
                     stalled.then(|| {
