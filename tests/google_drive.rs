@@ -114,6 +114,8 @@ fn folders_files_and_listings() {
         json!({"token": token, "file_id": "../files?q=x"}),
     ));
     assert_eq!(odd["code"], "not_found", "an ID cannot become another path");
+    let refused = err(sb.call("GoogleDrive.GetDirectoriesList", json!({"token": "ya29.refused"})));
+    assert_eq!(refused["code"], "unauthorized");
     let no_token = err(sb.call("GoogleDrive.GetFilesList", json!({})));
     assert_eq!(no_token["code"], "invalid_params");
     let bad_parent = err(sb.call(
