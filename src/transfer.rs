@@ -68,6 +68,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// What an upload sends: a local file, or bytes given inline as base64.
+#[derive(Clone)]
 pub enum Source {
     File { path: PathBuf, size: u64 },
     Bytes(Bytes),

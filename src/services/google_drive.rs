@@ -961,6 +961,12 @@ async fn upload_resumable(
             (offset..end, format!("bytes {offset}-{}/{total}", end - 1))
         };
         let sent_through = range.end;
+        // The chunk is hashed on another worker while it is sent, so the checksums cost no
+        // time; the result is kept only if Drive confirms exactly this chunk.
+        let hashing = (!ask && hashers.size() == offset).then(|| {
+            let (source, mut candidate, range) = (source.clone(), hashers.clone(), range.clone());
+            tokio::spawn(async move { source.hash_range(range, &mut candidate).await.map(|()| candidate) })
+        });
         let outcome = transfer::send_range(
             call,
             &call.progress,
@@ -982,8 +988,15 @@ async fn upload_resumable(
                         )
                         .with_service(Service::GoogleDrive)
                     })?;
-                    if hashers.size() < total {
-                        source.hash_range(hashers.size()..total, &mut hashers).await?;
+                    match hashing {
+                        Some(task) if sent_through == total => {
+                            hashers = hashed(task).await?;
+                        }
+                        _ => {
+                            if hashers.size() < total {
+                                source.hash_range(hashers.size()..total, &mut hashers).await?;
+                            }
+                        }
                     }
                     return Ok((file, hashers.finish()));
                 }
@@ -1004,11 +1017,19 @@ async fn upload_resumable(
                     {
                         session = moved;
                     }
-                    // The checksums follow what Drive confirms, read back from the source.
-                    if have < hashers.size() {
-                        hashers = Hashers::default();
+                    // The checksums follow what Drive confirms, read back from the source
+                    // unless the chunk hashed while it was sent is exactly what Drive has.
+                    match hashing {
+                        Some(task) if have == sent_through => {
+                            hashers = hashed(task).await?;
+                        }
+                        _ => {
+                            if have < hashers.size() {
+                                hashers = Hashers::default();
+                            }
+                            source.hash_range(hashers.size()..have, &mut hashers).await?;
+                        }
                     }
-                    source.hash_range(hashers.size()..have, &mut hashers).await?;
                     let stalled = !ask && have <= offset;
                     if have > offset {
                         failures = 0;
@@ -1071,6 +1092,12 @@ async fn upload_resumable(
             ask = true;
         }
     }
+}
+
+/// What a chunk's hashing task arrived at.
+async fn hashed(task: tokio::task::JoinHandle<Result<Hashers>>) -> Result<Hashers> {
+    task.await
+        .map_err(|_| Error::new(ErrorCode::Internal, "hashing an upload chunk failed"))?
 }
 
 // ---------------------------------------------------------------------------------------------
