@@ -540,9 +540,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_public_object(params_json: *
 /// `params_json` must be NULL or a NUL-terminated string valid during the call.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn diskbridge_yandex_disk_get_download_link_for_public_object(
-    params_json: *const c_char,
-) -> *mut c_char {
+pub unsafe extern "C" fn diskbridge_yandex_disk_get_download_link_for_public_object(params_json: *const c_char) -> *mut c_char {
     // SAFETY: forwarded contract.
     unsafe { call_method("YandexDisk.GetDownloadLinkForPublicObject", params_json) }
 }
@@ -622,7 +620,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_clear_trash(params_json: *const 
     unsafe { call_method("YandexDisk.ClearTrash", params_json) }
 }
 
-/// `YandexDisk.UploadDirectory`: Uploads a folder tree. A file that cannot be uploaded is reported in `errors` and the rest goes on.
+/// `YandexDisk.UploadDirectory`: Uploads a folder tree. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.
 ///
 /// Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `path` (required), `overwrite`, `skip_unchanged`, `credentials`, `options`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
@@ -662,9 +660,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_download_directory(params_json: 
 /// `params_json` must be NULL or a NUL-terminated string valid during the call.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn diskbridge_google_workspace_form_code_retrieval_link(
-    params_json: *const c_char,
-) -> *mut c_char {
+pub unsafe extern "C" fn diskbridge_google_workspace_form_code_retrieval_link(params_json: *const c_char) -> *mut c_char {
     // SAFETY: forwarded contract.
     unsafe { call_method("GoogleWorkspace.FormCodeRetrievalLink", params_json) }
 }
@@ -709,9 +705,7 @@ pub unsafe extern "C" fn diskbridge_google_workspace_refresh_token(params_json: 
 /// `params_json` must be NULL or a NUL-terminated string valid during the call.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn diskbridge_google_workspace_get_service_account_token(
-    params_json: *const c_char,
-) -> *mut c_char {
+pub unsafe extern "C" fn diskbridge_google_workspace_get_service_account_token(params_json: *const c_char) -> *mut c_char {
     // SAFETY: forwarded contract.
     unsafe { call_method("GoogleWorkspace.GetServiceAccountToken", params_json) }
 }
@@ -726,9 +720,7 @@ pub unsafe extern "C" fn diskbridge_google_workspace_get_service_account_token(
 /// `params_json` must be NULL or a NUL-terminated string valid during the call.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn diskbridge_google_workspace_start_loopback_authorization(
-    params_json: *const c_char,
-) -> *mut c_char {
+pub unsafe extern "C" fn diskbridge_google_workspace_start_loopback_authorization(params_json: *const c_char) -> *mut c_char {
     // SAFETY: forwarded contract.
     unsafe { call_method("GoogleWorkspace.StartLoopbackAuthorization", params_json) }
 }
@@ -743,9 +735,7 @@ pub unsafe extern "C" fn diskbridge_google_workspace_start_loopback_authorizatio
 /// `params_json` must be NULL or a NUL-terminated string valid during the call.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn diskbridge_google_workspace_complete_loopback_authorization(
-    params_json: *const c_char,
-) -> *mut c_char {
+pub unsafe extern "C" fn diskbridge_google_workspace_complete_loopback_authorization(params_json: *const c_char) -> *mut c_char {
     // SAFETY: forwarded contract.
     unsafe { call_method("GoogleWorkspace.CompleteLoopbackAuthorization", params_json) }
 }

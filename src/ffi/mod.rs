@@ -4,6 +4,8 @@
 
 #![allow(non_camel_case_types)]
 
+// Generated (see `render_exports`), and kept as generated: rustfmt would rewrap long signatures.
+#[rustfmt::skip]
 pub mod exports;
 
 use std::ffi::{c_char, c_void, CStr, CString};
@@ -160,17 +162,6 @@ fn into_c_reply(reply: String) -> *mut c_char {
         .into_raw()
 }
 
-/// An export's first line, wrapped as rustfmt wraps it past 120 columns (rustfmt.toml), so the
-/// generated file stays fresh under `cargo fmt`.
-fn export_signature(export: &str) -> String {
-    let line = format!("pub unsafe extern \"C\" fn {export}(params_json: *const c_char) -> *mut c_char {{");
-    if line.len() <= 120 {
-        line
-    } else {
-        format!("pub unsafe extern \"C\" fn {export}(\n    params_json: *const c_char,\n) -> *mut c_char {{")
-    }
-}
-
 /// Renders src/ffi/exports.rs: one export per registered method.
 pub fn render_exports() -> String {
     let mut out = String::from(
@@ -186,12 +177,12 @@ pub fn render_exports() -> String {
             .map(|p| format!("`{}`{}", p.key, if p.is_required() { " (required)" } else { "" }))
             .collect();
         out.push_str(&format!(
-            "\n/// `{name}`: {doc}\n///\n/// Parameters: `params_json`, a JSON object with {params}.\n/// Returns a reply envelope (never NULL) whose `result` is {result}; release it with\n/// `diskbridge_free`. Same as `diskbridge_call(\"{name}\", params_json)`.\n///\n/// # Safety\n/// `params_json` must be NULL or a NUL-terminated string valid during the call.\n#[no_mangle]\n#[must_use]\n{signature}\n    // SAFETY: forwarded contract.\n    unsafe {{ call_method(\"{name}\", params_json) }}\n}}\n",
+            "\n/// `{name}`: {doc}\n///\n/// Parameters: `params_json`, a JSON object with {params}.\n/// Returns a reply envelope (never NULL) whose `result` is {result}; release it with\n/// `diskbridge_free`. Same as `diskbridge_call(\"{name}\", params_json)`.\n///\n/// # Safety\n/// `params_json` must be NULL or a NUL-terminated string valid during the call.\n#[no_mangle]\n#[must_use]\npub unsafe extern \"C\" fn {export}(params_json: *const c_char) -> *mut c_char {{\n    // SAFETY: forwarded contract.\n    unsafe {{ call_method(\"{name}\", params_json) }}\n}}\n",
             name = method.full_name(),
             doc = method.doc,
             params = params.join(", "),
             result = method.result,
-            signature = export_signature(&method.c_export()),
+            export = method.c_export(),
         ));
     }
     out
