@@ -215,33 +215,47 @@ impl Source {
                 Ok(reqwest::Body::from(bytes.clone()))
             }
             Source::File { path, .. } => {
-                let file = open(path).await?;
-                let path = path.clone();
-                let stream = futures_util::stream::unfold(Some(file), move |file| {
-                    let (progress, tally, path) = (progress.clone(), tally.clone(), path.clone());
-                    async move {
-                        let mut file = file?;
+                let mut file = std::fs::File::open(path).map_err(|e| read_error(path, &e))?;
+                let (chunks, received) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(READ_AHEAD);
+                let (reader_tally, path) = (tally.clone(), path.clone());
+                // Reading and hashing run on their own thread, ahead of the network: a chunk's
+                // md5 is computed while the one before it is being sent.
+                let reader = std::thread::spawn(move || {
+                    let (mut md5, mut size) = (Md5::new(), 0u64);
+                    loop {
                         let mut buffer = BytesMut::zeroed(CHUNK);
-                        let read = match file.read(&mut buffer).await {
-                            Ok(0) => return None,
-                            Ok(read) => read,
-                            Err(err) => {
-                                let error = read_error(&path, &err);
-                                tally.lock().unwrap_or_else(|p| p.into_inner()).local_error = Some(error);
-                                return Some((Err(err), None));
+                        match std::io::Read::read(&mut file, &mut buffer) {
+                            Ok(0) => break,
+                            Ok(read) => {
+                                buffer.truncate(read);
+                                md5.update(&buffer);
+                                size += read as u64;
+                                if chunks.blocking_send(Ok(buffer.freeze())).is_err() {
+                                    return; // the request stopped
+                                }
                             }
-                        };
-                        buffer.truncate(read);
-                        let done = {
-                            let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
-                            tally.md5.update(&buffer);
-                            tally.size += buffer.len() as u64;
-                            tally.size
-                        };
-                        if progress.report(done, total).is_err() {
-                            return Some((Err(std::io::Error::other("cancelled")), None));
+                            Err(err) => {
+                                reader_tally.lock().unwrap_or_else(|p| p.into_inner()).local_error =
+                                    Some(read_error(&path, &err));
+                                let _ = chunks.blocking_send(Err(err));
+                                return;
+                            }
                         }
-                        Some((Ok::<Bytes, std::io::Error>(buffer.freeze()), Some(file)))
+                    }
+                    let mut tally = reader_tally.lock().unwrap_or_else(|p| p.into_inner());
+                    tally.md5 = md5;
+                    tally.size = size;
+                });
+                tally.lock().unwrap_or_else(|p| p.into_inner()).reader = Some(reader);
+                let stream = futures_util::stream::unfold((received, 0u64), move |(mut received, done)| {
+                    let progress = progress.clone();
+                    async move {
+                        let chunk = received.recv().await?;
+                        let done = done + chunk.as_ref().map_or(0, |bytes| bytes.len() as u64);
+                        if chunk.is_ok() && progress.report(done, total).is_err() {
+                            return Some((Err(std::io::Error::other("cancelled")), (received, done)));
+                        }
+                        Some((chunk, (received, done)))
                     }
                 });
                 Ok(reqwest::Body::wrap_stream(stream))
@@ -280,7 +294,12 @@ struct Tally {
     md5: Md5,
     size: u64,
     local_error: Option<Error>,
+    /// The thread reading a file ahead of the network; joined before `md5` is read.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
+
+/// Chunks read ahead of the network.
+const READ_AHEAD: usize = 4;
 
 /// Size and md5 (lowercase hex) of an upload's bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -322,6 +341,12 @@ pub async fn put(call: &Call, progress: &Progress, service: Service, url: &Url, 
         Ok::<_, Failure>((status, body))
     }
     .await;
+    // A successful answer means the whole body was read, so the reader is done or about to be;
+    // after a failure its md5 is not needed and it ends once the request lets go of the body.
+    let reader = tally.lock().unwrap_or_else(|p| p.into_inner()).reader.take();
+    if let (Some(reader), Ok((200..=299, _))) = (reader, &answer) {
+        let _ = tokio::task::spawn_blocking(move || reader.join()).await;
+    }
     let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(error) = tally.local_error.take() {
         return Err(error);
