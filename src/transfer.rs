@@ -13,7 +13,7 @@ use bytes::{Bytes, BytesMut};
 use md5::Md5;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, RANGE, USER_AGENT};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use url::Url;
 
 use crate::call::Call;
@@ -129,7 +129,8 @@ impl Source {
         match self {
             Source::Bytes(bytes) => {
                 let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
-                tally.hashers.update(bytes);
+                tally.md5.update(bytes);
+                tally.size += bytes.len() as u64;
                 Ok(reqwest::Body::from(bytes.clone()))
             }
             Source::File { path, .. } => {
@@ -152,8 +153,9 @@ impl Source {
                         buffer.truncate(read);
                         let done = {
                             let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
-                            tally.hashers.update(&buffer);
-                            tally.hashers.size
+                            tally.md5.update(&buffer);
+                            tally.size += buffer.len() as u64;
+                            tally.size
                         };
                         if progress.report(done, total).is_err() {
                             return Some((Err(std::io::Error::other("cancelled")), None));
@@ -178,16 +180,25 @@ fn read_error(path: &Path, err: &std::io::Error) -> Error {
 /// What an upload body has read so far.
 #[derive(Default)]
 struct Tally {
-    hashers: Hashers,
+    /// Only md5: it is what the services confirm an upload by.
+    md5: Md5,
+    size: u64,
     local_error: Option<Error>,
+}
+
+/// Size and md5 (lowercase hex) of an upload's bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    pub size: u64,
+    pub md5: String,
 }
 
 /// The answer to an upload.
 pub struct Uploaded {
     pub status: u16,
     pub body: Bytes,
-    /// Checksums of what was sent.
-    pub sent: Checksums,
+    /// Size and md5 of what was sent.
+    pub sent: Sent,
 }
 
 /// PUTs the source to a signed URL, with no Authorization header. A network failure comes back
@@ -235,7 +246,10 @@ pub async fn put(call: &Call, progress: &Progress, service: Service, url: &Url, 
     Ok(Uploaded {
         status,
         body,
-        sent: std::mem::take(&mut tally.hashers).finish(),
+        sent: Sent {
+            size: tally.size,
+            md5: hex(&std::mem::take(&mut tally.md5).finalize()),
+        },
     })
 }
 
@@ -275,39 +289,122 @@ impl Drop for TempFile {
     }
 }
 
-enum Writer {
-    File(tokio::io::BufWriter<tokio::fs::File>, TempFile),
+/// Where downloaded bytes end up, owned by the pipeline's writing thread.
+enum Output {
+    File(std::io::BufWriter<std::fs::File>),
     Memory(Vec<u8>),
 }
 
-impl Writer {
-    async fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        match self {
-            Writer::File(file, temp) => file
-                .write_all(bytes)
-                .await
-                .map_err(|e| Error::local_io(&format!("cannot write {}", temp.path.display()), &e)),
-            Writer::Memory(data) => {
-                data.extend_from_slice(bytes);
-                Ok(())
+enum Piece {
+    Bytes(Bytes),
+    /// Start over: the server ignored the Range of a resumed request.
+    Restart,
+}
+
+/// The download side of the engine: every chunk goes to two threads, one hashing md5, the other
+/// hashing sha256 and writing, so the hashing runs beside the network on other cores instead
+/// of in line with it. Bounded channels keep memory to a few chunks.
+struct Pipeline {
+    md5: Option<Stage<String>>,
+    main: Option<Stage<std::io::Result<(String, Output)>>>,
+}
+
+/// A pipeline thread and the channel feeding it.
+type Stage<T> = (tokio::sync::mpsc::Sender<Piece>, std::thread::JoinHandle<T>);
+
+/// Chunks in flight to each pipeline thread.
+const PIPELINE_DEPTH: usize = 32;
+
+impl Pipeline {
+    fn start(output: Output) -> Pipeline {
+        let (md5_tx, mut md5_rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
+        let md5 = std::thread::spawn(move || {
+            let mut md5 = Md5::new();
+            while let Some(piece) = md5_rx.blocking_recv() {
+                match piece {
+                    Piece::Bytes(bytes) => md5.update(&bytes),
+                    Piece::Restart => md5 = Md5::new(),
+                }
             }
+            hex(&md5.finalize())
+        });
+        let (main_tx, mut main_rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
+        let main = std::thread::spawn(move || {
+            let mut output = output;
+            let mut sha256 = Sha256::new();
+            while let Some(piece) = main_rx.blocking_recv() {
+                match (piece, &mut output) {
+                    (Piece::Bytes(bytes), Output::File(file)) => {
+                        sha256.update(&bytes);
+                        std::io::Write::write_all(file, &bytes)?;
+                    }
+                    (Piece::Bytes(bytes), Output::Memory(data)) => {
+                        sha256.update(&bytes);
+                        data.extend_from_slice(&bytes);
+                    }
+                    (Piece::Restart, Output::File(file)) => {
+                        sha256 = Sha256::new();
+                        std::io::Write::flush(file)?;
+                        file.get_mut().set_len(0)?;
+                        std::io::Seek::seek(file.get_mut(), std::io::SeekFrom::Start(0))?;
+                    }
+                    (Piece::Restart, Output::Memory(data)) => {
+                        sha256 = Sha256::new();
+                        data.clear();
+                    }
+                }
+            }
+            if let Output::File(file) = &mut output {
+                std::io::Write::flush(file)?;
+                file.get_ref().sync_all()?;
+            }
+            Ok((hex(&sha256.finalize()), output))
+        });
+        Pipeline {
+            md5: Some((md5_tx, md5)),
+            main: Some((main_tx, main)),
         }
     }
 
-    /// Starts over (the server ignored the Range of a resumed request).
-    async fn restart(&mut self) -> Result<()> {
-        match self {
-            Writer::File(file, temp) => {
-                let io = |e| Error::local_io(&format!("cannot rewrite {}", temp.path.display()), &e);
-                file.flush().await.map_err(io)?;
-                file.get_mut().set_len(0).await.map_err(io)?;
-                file.get_mut().seek(std::io::SeekFrom::Start(0)).await.map_err(io)?;
-                Ok(())
-            }
-            Writer::Memory(data) => {
-                data.clear();
-                Ok(())
-            }
+    /// Hands a piece to both threads; false when the writing thread has stopped (a write
+    /// failed: `finish` tells why).
+    async fn send(&self, piece: impl Fn() -> Piece) -> bool {
+        let (Some((md5, _)), Some((main, _))) = (&self.md5, &self.main) else {
+            return false;
+        };
+        md5.send(piece()).await.is_ok() && main.send(piece()).await.is_ok()
+    }
+
+    /// Closes the channels and waits for the threads: (md5, sha256, output).
+    async fn finish(mut self) -> std::io::Result<(String, String, Output)> {
+        let (md5_tx, md5) = self.md5.take().expect("finished once");
+        let (main_tx, main) = self.main.take().expect("finished once");
+        drop((md5_tx, main_tx));
+        tokio::task::spawn_blocking(move || {
+            let md5 = md5
+                .join()
+                .map_err(|_| std::io::Error::other("the md5 thread panicked"))?;
+            let (sha256, output) = main
+                .join()
+                .map_err(|_| std::io::Error::other("the writing thread panicked"))??;
+            Ok((md5, sha256, output))
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+}
+
+impl Drop for Pipeline {
+    /// An abandoned download (error, cancel) waits for its threads, so the file is closed
+    /// before the temporary file is removed.
+    fn drop(&mut self) {
+        if let Some((tx, md5)) = self.md5.take() {
+            drop(tx);
+            let _ = md5.join();
+        }
+        if let Some((tx, main)) = self.main.take() {
+            drop(tx);
+            let _ = main.join();
         }
     }
 }
@@ -332,37 +429,38 @@ where
     if memory && expected.size.is_some_and(|size| size > cap) {
         return Err(too_large(cap));
     }
-    let mut writer = match &sink {
-        Sink::Memory => Writer::Memory(Vec::new()),
+    // Declared before the pipeline so that it is dropped after it: the file is closed first.
+    let mut temp = None;
+    let output = match &sink {
+        Sink::Memory => Output::Memory(Vec::new()),
         Sink::File(target) => {
-            let temp = temp_path(target);
-            let file = tokio::fs::OpenOptions::new()
+            let path = temp_path(target);
+            let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
-                .open(&temp)
-                .await
-                .map_err(|e| Error::local_io(&format!("cannot create {}", temp.display()), &e))?;
-            Writer::File(
-                tokio::io::BufWriter::with_capacity(CHUNK, file),
-                TempFile {
-                    path: temp,
-                    committed: false,
-                },
-            )
+                .open(&path)
+                .map_err(|e| Error::local_io(&format!("cannot create {}", path.display()), &e))?;
+            temp = Some(TempFile { path, committed: false });
+            Output::File(std::io::BufWriter::with_capacity(CHUNK, file))
         }
+    };
+    let pipeline = Pipeline::start(output);
+    let write_error = |err: std::io::Error| match &temp {
+        Some(temp) => Error::local_io(&format!("cannot write {}", temp.path.display()), &err),
+        None => Error::local_io("cannot keep the download in memory", &err),
     };
     let client = http::client(&call.config)?;
     let idle = Duration::from_secs_f64(call.config.timeouts.read_s);
     let policy = &call.config.retries;
     let mut url = link().await?;
-    let mut hashers = Hashers::default();
+    let mut received = 0u64;
     let mut failures = 0u32;
     let mut fresh_links = 0u32;
     let total = expected.size.unwrap_or(0);
     'attempts: loop {
         progress.check()?;
         call.config.check_url(&url)?;
-        let offset = hashers.size;
+        let offset = received;
         let remaining = expected.size.map(|size| size.saturating_sub(offset)).unwrap_or(0);
         let mut request = client
             .get(url.clone())
@@ -382,8 +480,10 @@ where
                     200 | 206 => {
                         if status == 200 && offset > 0 || status == 206 && range_start(&response) != Some(offset) {
                             // The server sent the file from another place than asked: start over.
-                            writer.restart().await?;
-                            hashers = Hashers::default();
+                            if !pipeline.send(|| Piece::Restart).await {
+                                return Err(stopped_writer(pipeline, write_error).await);
+                            }
+                            received = 0;
                             if status == 206 {
                                 continue 'attempts;
                             }
@@ -392,13 +492,15 @@ where
                         loop {
                             match within(idle, response.chunk()).await {
                                 Ok(Some(chunk)) => {
-                                    hashers.update(&chunk);
-                                    if memory && hashers.size > cap {
+                                    received += chunk.len() as u64;
+                                    if memory && received > cap {
                                         return Err(too_large(cap));
                                     }
-                                    writer.write(&chunk).await?;
+                                    if !pipeline.send(|| Piece::Bytes(chunk.clone())).await {
+                                        return Err(stopped_writer(pipeline, write_error).await);
+                                    }
                                     failures = 0;
-                                    progress.report(hashers.size, total)?;
+                                    progress.report(received, total)?;
                                 }
                                 Ok(None) => break,
                                 Err(failure) => {
@@ -408,7 +510,7 @@ where
                             }
                         }
                         match broken {
-                            None if expected.size.is_none_or(|size| hashers.size >= size) => break 'attempts,
+                            None if expected.size.is_none_or(|size| received >= size) => break 'attempts,
                             // The body ended early without an error: resume from there too.
                             None => {
                                 Some(Error::new(ErrorCode::Network, "the download ended early").with_service(service))
@@ -458,7 +560,7 @@ where
                 "transfer",
                 &format!(
                     "download broke at byte {} ({}); resuming in {:.1} s",
-                    hashers.size,
+                    received,
                     error.message,
                     wait.as_secs_f64()
                 ),
@@ -466,27 +568,37 @@ where
             progress.sleep(wait).await?;
         }
     }
-    let checksums = hashers.finish();
+    let (md5, sha256, output) = pipeline.finish().await.map_err(write_error)?;
+    let checksums = Checksums {
+        size: received,
+        md5,
+        sha256,
+    };
     verify(&checksums, expected)?;
-    match writer {
-        Writer::Memory(data) => Ok(Downloaded {
+    match (output, temp) {
+        (Output::Memory(data), _) => Ok(Downloaded {
             checksums,
             data: Some(data),
         }),
-        Writer::File(mut file, mut temp) => {
-            let Sink::File(target) = sink else {
-                unreachable!("a file writer has a file sink")
-            };
-            let io = |what: &str, e| Error::local_io(&format!("{what} {}", target.display()), &e);
-            file.flush().await.map_err(|e| io("cannot write", e))?;
-            file.get_mut().sync_all().await.map_err(|e| io("cannot write", e))?;
+        (Output::File(file), temp) => {
             drop(file);
+            let (Sink::File(target), Some(mut temp)) = (sink, temp) else {
+                unreachable!("a file output has a file sink and a temporary file")
+            };
             tokio::fs::rename(&temp.path, &target)
                 .await
-                .map_err(|e| io("cannot replace", e))?;
+                .map_err(|e| Error::local_io(&format!("cannot replace {}", target.display()), &e))?;
             temp.committed = true;
             Ok(Downloaded { checksums, data: None })
         }
+    }
+}
+
+/// The error of a pipeline whose writing thread stopped early.
+async fn stopped_writer(pipeline: Pipeline, write_error: impl Fn(std::io::Error) -> Error) -> Error {
+    match pipeline.finish().await {
+        Err(err) => write_error(err),
+        Ok(_) => Error::new(ErrorCode::Internal, "the download's writing thread stopped"),
     }
 }
 
