@@ -540,9 +540,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_public_object(params_json: *
 /// `params_json` must be NULL or a NUL-terminated string valid during the call.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn diskbridge_yandex_disk_get_download_link_for_public_object(
-    params_json: *const c_char,
-) -> *mut c_char {
+pub unsafe extern "C" fn diskbridge_yandex_disk_get_download_link_for_public_object(params_json: *const c_char) -> *mut c_char {
     // SAFETY: forwarded contract.
     unsafe { call_method("YandexDisk.GetDownloadLinkForPublicObject", params_json) }
 }

@@ -4,6 +4,8 @@
 
 #![allow(non_camel_case_types)]
 
+// Generated (see `render_exports`), and kept as generated: rustfmt would rewrap long signatures.
+#[rustfmt::skip]
 pub mod exports;
 
 use std::ffi::{c_char, c_void, CStr, CString};
