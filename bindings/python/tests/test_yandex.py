@@ -176,6 +176,21 @@ class YandexTest(SandboxTestCase):
         self.assertEqual(raised.exception.code, "cancelled")
         self.assertEqual(list(out.iterdir()), [], "nothing partial was written")
 
+    def test_background_jobs_take_method_and_params_keywords(self) -> None:
+        content = pattern(500_000, 4)
+        source = self.local / "job.bin"
+        source.write_bytes(content)
+        started = self.client.jobs.start(
+            method="YandexDisk.UploadFile",
+            params={"token": self.token, "path": "/job.bin", "file": source, "options": self.sandbox.options()},
+        )
+        finished = self.client.jobs.wait(job_id=started["job_id"], timeout_s=30)
+        self.assertEqual(finished["state"], "done")
+        self.assertEqual(finished["reply"]["result"]["md5"], md5(content))
+        with self.assertRaises(diskbridge.Error) as raised:
+            self.client.jobs.status(job_id="no-such-job")
+        self.assertEqual(raised.exception.code, "unknown_job")
+
     def test_service_errors_carry_status_service_and_upstream(self) -> None:
         disk = self.client.yandex_disk
         with self.assertRaises(diskbridge.Error) as raised:
