@@ -15,7 +15,7 @@ use crate::call::Call;
 use crate::error::{Error, Result};
 use crate::log::Level;
 use crate::registry::{Args, Auth, Method};
-use crate::services::yandex_id;
+use crate::services::{google_auth, yandex_id};
 
 /// Refresh this long before `expires_at`, so a token never expires in flight.
 const REFRESH_MARGIN_S: i64 = 60;
@@ -130,6 +130,7 @@ impl Session {
         let token = state.access_token.clone().unwrap_or_default();
         Ok(match self.provider {
             Auth::Yandex | Auth::YandexOptional | Auth::None => format!("OAuth {token}"),
+            Auth::Google => format!("Bearer {token}"),
         })
     }
 
@@ -161,6 +162,10 @@ impl Session {
         let tokens = match self.provider {
             Auth::Yandex | Auth::YandexOptional => {
                 yandex_id::refresh_shared(call, &client_id, &client_secret, &refresh_token, ROTATION_GRACE).await?
+            }
+            // Google keeps the refresh token: the answer has none and the caller's stays.
+            Auth::Google => {
+                google_auth::refresh_shared(call, &client_id, &client_secret, &refresh_token, ROTATION_GRACE).await?
             }
             Auth::None => unreachable!("methods without auth have no session"),
         };
