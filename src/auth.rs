@@ -70,6 +70,44 @@ impl TokenSet {
     }
 }
 
+/// The polling of a device flow (RFC 8628), shared by Yandex and Google: `poll` once at once and
+/// then every `interval`, adding five seconds for good at each `slow_down`, until tokens come, an
+/// error other than `authorization_pending` does, or `timeout` passes. Progress reports seconds
+/// waited, so the host can cancel. `method` names the call to repeat in the timeout message.
+pub async fn wait_for_approval<F, Fut>(
+    call: &Call,
+    mut interval: Duration,
+    timeout: Duration,
+    method: &str,
+    mut poll: F,
+) -> Result<Value>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Value>>,
+{
+    let started = Instant::now();
+    loop {
+        match poll().await {
+            Ok(tokens) => return Ok(tokens),
+            Err(error) if error.code == crate::error::ErrorCode::AuthorizationPending => {}
+            Err(error) if error.code == crate::error::ErrorCode::SlowDown => interval += Duration::from_secs(5),
+            Err(error) => return Err(error),
+        }
+        let elapsed = started.elapsed();
+        if elapsed >= timeout {
+            return Err(Error::new(
+                crate::error::ErrorCode::Timeout,
+                format!(
+                    "nobody approved the device code within {} s: call {method} again while the code is valid",
+                    timeout.as_secs()
+                ),
+            ));
+        }
+        call.progress.report(elapsed.as_secs(), timeout.as_secs())?;
+        call.progress.sleep(interval.min(timeout - elapsed)).await?;
+    }
+}
+
 pub fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -209,10 +209,27 @@ impl Source {
         let total = self.size();
         match self {
             Source::Bytes(bytes) => {
-                let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
-                tally.md5.update(bytes);
-                tally.size += bytes.len() as u64;
-                Ok(reqwest::Body::from(bytes.clone()))
+                {
+                    let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+                    tally.md5.update(bytes);
+                    tally.size += bytes.len() as u64;
+                }
+                // Sent a chunk at a time, so progress is reported and a cancel stops it.
+                let (bytes, total) = (bytes.clone(), total);
+                let stream = futures_util::stream::unfold(0usize, move |at| {
+                    let (progress, bytes) = (progress.clone(), bytes.clone());
+                    async move {
+                        if at >= bytes.len() {
+                            return None;
+                        }
+                        let end = (at + CHUNK).min(bytes.len());
+                        if progress.report(end as u64, total).is_err() {
+                            return Some((Err(std::io::Error::other("cancelled")), bytes.len()));
+                        }
+                        Some((Ok::<Bytes, std::io::Error>(bytes.slice(at..end)), end))
+                    }
+                });
+                Ok(reqwest::Body::wrap_stream(stream))
             }
             Source::File { path, .. } => {
                 let mut file = std::fs::File::open(path).map_err(|e| read_error(path, &e))?;

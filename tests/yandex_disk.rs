@@ -706,3 +706,22 @@ fn every_method_with_a_token_refuses_a_bad_one() {
         "invalid_params"
     );
 }
+
+#[test]
+fn inline_uploads_report_progress() {
+    let disk = Disk::new(false);
+    let content = pattern(3 * 1024 * 1024, 8);
+    let data = base64::engine::general_purpose::STANDARD.encode(&content);
+    let mut reports = Vec::new();
+    let stored = ok(disk.sb.call_with_progress(
+        "YandexDisk.UploadFile",
+        json!({"token": disk.token, "path": "/inline.bin", "data_base64": data}),
+        &mut |done, total| {
+            reports.push((done, total));
+            false
+        },
+    ));
+    assert_eq!(stored["md5"], md5_hex(&content));
+    assert!(reports.len() >= 3, "{reports:?}");
+    assert_eq!(*reports.last().unwrap(), (content.len() as u64, content.len() as u64));
+}

@@ -631,30 +631,12 @@ async fn poll_device_token(call: &Call) -> Result<Value> {
 }
 
 async fn wait_for_device_token(call: Call) -> Result<Value> {
-    let mut interval = Duration::from_secs(call.args.opt_u64("interval").unwrap_or(5).max(1));
+    let interval = Duration::from_secs(call.args.opt_u64("interval").unwrap_or(5).max(1));
     let timeout = Duration::from_secs(call.args.opt_u64("timeout_s").unwrap_or(1800));
-    let started = Instant::now();
-    loop {
-        match poll_device_token(&call).await {
-            Ok(tokens) => return Ok(tokens),
-            Err(error) if error.code == ErrorCode::AuthorizationPending => {}
-            // RFC 8628 §3.5: every slow_down adds five seconds for good.
-            Err(error) if error.code == ErrorCode::SlowDown => interval += Duration::from_secs(5),
-            Err(error) => return Err(error),
-        }
-        let elapsed = started.elapsed();
-        if elapsed >= timeout {
-            return Err(Error::new(
-                ErrorCode::Timeout,
-                format!(
-                    "nobody approved the device code within {} s: call WaitForDeviceToken again while the code is valid",
-                    timeout.as_secs()
-                ),
-            ));
-        }
-        call.progress.report(elapsed.as_secs(), timeout.as_secs())?;
-        call.progress.sleep(interval.min(timeout - elapsed)).await?;
-    }
+    auth::wait_for_approval(&call, interval, timeout, "WaitForDeviceToken", || {
+        poll_device_token(&call)
+    })
+    .await
 }
 
 async fn revoke_token(call: Call) -> Result<Value> {

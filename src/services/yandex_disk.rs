@@ -4,7 +4,7 @@
 //! and md5 against the stored resource; downloads stream into a temporary file, resume after a
 //! broken connection and replace the target only after size, md5 and sha256 match.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -1112,6 +1112,50 @@ fn concerns_one_file(error: &Error) -> bool {
     )
 }
 
+/// The running account of a folder transfer: what moved, what was skipped, the per-file
+/// problems, and the progress over the whole tree.
+struct TreeTally {
+    moved: u64,
+    skipped: u64,
+    bytes: u64,
+    done: u64,
+    total: u64,
+    errors: Vec<Value>,
+}
+
+impl TreeTally {
+    fn new(total: u64, errors: Vec<Value>) -> TreeTally {
+        TreeTally {
+            moved: 0,
+            skipped: 0,
+            bytes: 0,
+            done: 0,
+            total,
+            errors,
+        }
+    }
+
+    /// Books one file: moved (`Ok(true)`), skipped as unchanged (`Ok(false)`), or a problem
+    /// with that file alone; any other error stops the transfer.
+    fn record(&mut self, progress: &Progress, relative: &str, size: u64, outcome: Result<bool>) -> Result<()> {
+        match outcome {
+            Ok(true) => {
+                self.moved += 1;
+                self.bytes += size;
+            }
+            Ok(false) => self.skipped += 1,
+            Err(error) if !concerns_one_file(&error) => return Err(error),
+            Err(error) => tree_error(&mut self.errors, relative, &error),
+        }
+        self.done += size;
+        progress.report(self.done, self.total)
+    }
+
+    fn result(self, moved: &str) -> Value {
+        json!({moved: self.moved, "skipped": self.skipped, "bytes": self.bytes, "errors": self.errors})
+    }
+}
+
 /// A per-file problem of a folder transfer; the rest of the tree goes on.
 fn tree_error(errors: &mut Vec<Value>, path: &str, error: &Error) {
     errors.push(json!({"path": path, "code": error.code.as_str(), "message": error.message}));
@@ -1167,8 +1211,7 @@ async fn upload_directory(call: Call) -> Result<Value> {
     let (overwrite, skip_unchanged) = (call.args.bool("overwrite"), call.args.bool("skip_unchanged"));
     let mut errors = Vec::new();
     let files = local_files(&local_dir, &mut errors)?;
-    let total: u64 = files.iter().map(|(_, _, size)| size).sum();
-    let (mut uploaded, mut skipped, mut bytes, mut done) = (0u64, 0u64, 0u64, 0u64);
+    let mut tally = TreeTally::new(files.iter().map(|(_, _, size)| size).sum(), errors);
     // Remote folders known to exist, with their files' md5 and size.
     let mut remote: HashMap<String, RemoteFiles> = HashMap::new();
     for (relative, local_path, size) in files {
@@ -1199,23 +1242,20 @@ async fn upload_directory(call: Call) -> Result<Value> {
                 }
             }
             let target = format!("{folder}/{name}");
-            upload(&call, &call.progress.part(done, total), &target, &source, true).await?;
+            upload(
+                &call,
+                &call.progress.part(tally.done, tally.total),
+                &target,
+                &source,
+                true,
+            )
+            .await?;
             Ok(true)
         }
         .await;
-        match outcome {
-            Ok(true) => {
-                uploaded += 1;
-                bytes += size;
-            }
-            Ok(false) => skipped += 1,
-            Err(error) if !concerns_one_file(&error) => return Err(error),
-            Err(error) => tree_error(&mut errors, &relative, &error),
-        }
-        done += size;
-        call.progress.report(done, total)?;
+        tally.record(&call.progress, &relative, size, outcome)?;
     }
-    Ok(json!({"uploaded": uploaded, "skipped": skipped, "bytes": bytes, "errors": errors}))
+    Ok(tally.result("uploaded"))
 }
 
 /// A remote folder's files: name → (md5, size).
@@ -1350,16 +1390,14 @@ async fn download_directory(call: Call) -> Result<Value> {
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    let total: u64 = files
+    let total = files
         .iter()
         .filter_map(|(_, item)| item.get("size").and_then(Value::as_u64))
         .sum();
-    let (mut downloaded, mut skipped, mut bytes, mut done) = (0u64, 0u64, 0u64, 0u64);
-    let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut tally = TreeTally::new(total, errors);
     for (relative, item) in files {
         call.progress.check()?;
         let size = item.get("size").and_then(Value::as_u64).unwrap_or(0);
-        sizes.insert(relative.clone(), size);
         let expected = expected_of(&item);
         let remote = item.get("path").and_then(Value::as_str).unwrap_or_default().to_string();
         let outcome = async {
@@ -1387,7 +1425,7 @@ async fn download_directory(call: Call) -> Result<Value> {
             }
             download(
                 &call,
-                &call.progress.part(done, total),
+                &call.progress.part(tally.done, tally.total),
                 &remote,
                 &expected,
                 Sink::File(target),
@@ -1396,19 +1434,9 @@ async fn download_directory(call: Call) -> Result<Value> {
             Ok(true)
         }
         .await;
-        match outcome {
-            Ok(true) => {
-                downloaded += 1;
-                bytes += size;
-            }
-            Ok(false) => skipped += 1,
-            Err(error) if !concerns_one_file(&error) => return Err(error),
-            Err(error) => tree_error(&mut errors, &relative, &error),
-        }
-        done += size;
-        call.progress.report(done, total)?;
+        tally.record(&call.progress, &relative, size, outcome)?;
     }
-    Ok(json!({"downloaded": downloaded, "skipped": skipped, "bytes": bytes, "errors": errors}))
+    Ok(tally.result("downloaded"))
 }
 
 #[cfg(test)]

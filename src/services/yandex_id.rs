@@ -2,7 +2,7 @@
 //! ConvertCodeToToken, plus WaitForToken that polls for the caller), the authorization-code and
 //! implicit flows with PKCE, refresh, revoke and login.yandex.ru/info.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use futures_util::future::BoxFuture;
@@ -270,30 +270,9 @@ async fn exchange_device_code(call: &Call) -> Result<Value> {
 }
 
 async fn wait_for_token(call: Call) -> Result<Value> {
-    let mut interval = Duration::from_secs(call.args.opt_u64("interval").unwrap_or(5).max(1));
+    let interval = Duration::from_secs(call.args.opt_u64("interval").unwrap_or(5).max(1));
     let timeout = Duration::from_secs(call.args.opt_u64("timeout_s").unwrap_or(600));
-    let started = Instant::now();
-    loop {
-        match exchange_device_code(&call).await {
-            Ok(tokens) => return Ok(tokens),
-            Err(error) if error.code == ErrorCode::AuthorizationPending => {}
-            // RFC 8628: slow down by five seconds (Yandex does not document it; honoured anyway).
-            Err(error) if error.code == ErrorCode::SlowDown => interval += Duration::from_secs(5),
-            Err(error) => return Err(error),
-        }
-        let elapsed = started.elapsed();
-        if elapsed >= timeout {
-            return Err(Error::new(
-                ErrorCode::Timeout,
-                format!(
-                    "nobody approved the device code within {} s: call WaitForToken again while the code is valid",
-                    timeout.as_secs()
-                ),
-            ));
-        }
-        call.progress.report(elapsed.as_secs(), timeout.as_secs())?;
-        call.progress.sleep(interval.min(timeout - elapsed)).await?;
-    }
+    auth::wait_for_approval(&call, interval, timeout, "WaitForToken", || exchange_device_code(&call)).await
 }
 
 /// Refreshes through the shared single-flight slot, so concurrent callers with one refresh
