@@ -35,6 +35,64 @@ fn step(title: &str) {
     println!("\n== {title}");
 }
 
+/// Yandex Disk: upload, list, download with verification, publish, back up a folder.
+fn disk_tour(token: &Value) {
+    let work = std::env::temp_dir().join(format!("diskbridge-tour-{}", std::process::id()));
+    std::fs::create_dir_all(work.join("documents/2024")).unwrap();
+    let report = work.join("documents/report.txt");
+    std::fs::write(&report, "Quarterly report\n".repeat(1000)).unwrap();
+    std::fs::write(work.join("documents/2024/отчёт.txt"), "Годовой отчёт").unwrap();
+
+    step("YandexDisk.GetDiskInformation");
+    let info = call("YandexDisk.GetDiskInformation", json!({"token": token}))["result"].clone();
+    println!("{} of {} bytes used", info["used_space"], info["total_space"]);
+
+    step("YandexDisk.UploadFile: streamed, no token on the upload host, size and md5 confirmed");
+    call("YandexDisk.CreateFolder", json!({"token": token, "path": "/Tour"}));
+    let stored = call(
+        "YandexDisk.UploadFile",
+        json!({"token": token, "path": "/Tour/report.txt", "file": report}),
+    )["result"]
+        .clone();
+    println!(
+        "stored {} ({} bytes, md5 {})",
+        stored["path"], stored["size"], stored["md5"]
+    );
+
+    step("YandexDisk.GetFolderItems: every item, all pages");
+    let items = call("YandexDisk.GetFolderItems", json!({"token": token, "path": "/Tour"}))["result"].clone();
+    for item in items["items"].as_array().unwrap() {
+        println!("  {} {}", item["type"], item["name"]);
+    }
+
+    step("YandexDisk.DownloadFile: verified by size, md5 and sha256, then renamed into place");
+    let copy = work.join("report-copy.txt");
+    let downloaded = call(
+        "YandexDisk.DownloadFile",
+        json!({"token": token, "path": "/Tour/report.txt", "save_path": copy}),
+    )["result"]
+        .clone();
+    println!("{} bytes, sha256 {}", downloaded["size"], downloaded["sha256"]);
+
+    step("YandexDisk.PublishObject");
+    let published = call(
+        "YandexDisk.PublishObject",
+        json!({"token": token, "path": "/Tour/report.txt"}),
+    )["result"]
+        .clone();
+    println!("public URL {}", published["public_url"]);
+
+    step("YandexDisk.UploadDirectory: a backup into the app folder; the second run sends nothing");
+    let params = json!({"token": token, "local_dir": work.join("documents"), "path": "app:/backup", "overwrite": true});
+    let first = call("YandexDisk.UploadDirectory", params.clone())["result"].clone();
+    let second = call("YandexDisk.UploadDirectory", params)["result"].clone();
+    println!(
+        "first run: {} uploaded; second run: {} uploaded, {} unchanged",
+        first["uploaded"], second["uploaded"], second["skipped"]
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
+
 fn main() {
     let sandbox = Sandbox::start().expect("the sandbox starts");
     // SAFETY: a static C string.
@@ -116,6 +174,9 @@ fn main() {
         masked(&reply["credentials"]["refresh_token"]),
         reply["credentials"]["expires_at"]
     );
+
+    let token = reply["credentials"]["access_token"].clone();
+    disk_tour(&token);
 
     step("YandexID.RevokeToken: device-bound tokens can be revoked");
     let revoked = call(

@@ -131,7 +131,7 @@ char *diskbridge_library_methods(const char *params_json);
 /**
  * `Library.Configure`: Sets process-wide defaults; `options` on a call overrides them for that call.
  *
- * Parameters: `params_json`, a JSON object with `endpoints`, `sandbox`, `allow_insecure_http`, `timeouts`, `retries`, `proxy`, `ca_file`, `user_agent`, `log`, `reset`, `options`.
+ * Parameters: `params_json`, a JSON object with `endpoints`, `sandbox`, `allow_insecure_http`, `timeouts`, `retries`, `proxy`, `ca_file`, `user_agent`, `log`, `transfers`, `reset`, `options`.
  * Returns a reply envelope (never NULL) whose `result` is the effective configuration, secrets masked; release it with
  * `diskbridge_free`. Same as `diskbridge_call("Library.Configure", params_json)`.
  *
@@ -166,6 +166,56 @@ char *diskbridge_library_get_configuration(const char *params_json);
  */
 DISKBRIDGE_MUST_USE
 char *diskbridge_library_get_log(const char *params_json);
+
+/**
+ * `Jobs.Start`: Runs any method in the background and returns at once.
+ *
+ * Parameters: `params_json`, a JSON object with `method` (required), `params`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"job_id"}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("Jobs.Start", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE char *diskbridge_jobs_start(const char *params_json);
+
+/**
+ * `Jobs.Status`: Where a job is: `running`, `done`, `failed` or `cancelled`, with its progress; a finished job carries the method's reply envelope.
+ *
+ * Parameters: `params_json`, a JSON object with `job_id` (required), `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"state", "done", "total", "reply"?}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("Jobs.Status", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_jobs_status(const char *params_json);
+
+/**
+ * `Jobs.Wait`: Waits until the job ends or the timeout passes.
+ *
+ * Parameters: `params_json`, a JSON object with `job_id` (required), `timeout_s`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is as Jobs.Status; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("Jobs.Wait", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE char *diskbridge_jobs_wait(const char *params_json);
+
+/**
+ * `Jobs.Cancel`: Asks a running job to stop; it ends `cancelled`, leaving nothing partial behind.
+ *
+ * Parameters: `params_json`, a JSON object with `job_id` (required), `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"cancelled": true}` if the job was running, `false` if it had already ended; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("Jobs.Cancel", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_jobs_cancel(const char *params_json);
 
 /**
  * `YandexID.GetConfirmationCode`: Starts the device flow: the person opens `verification_url` and types `user_code`.
@@ -283,6 +333,343 @@ char *diskbridge_yandex_id_get_user_info(const char *params_json);
  */
 DISKBRIDGE_MUST_USE
 char *diskbridge_yandex_id_exchange_token_for_user(const char *params_json);
+
+/**
+ * `YandexDisk.GetDiskInformation`: Space, limits, system folders and the owner of the Disk.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `fields`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is Disk JSON: `{"total_space", "used_space", "trash_size", "max_file_size", "user", ...}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetDiskInformation", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_disk_information(const char *params_json);
+
+/**
+ * `YandexDisk.CreateFolder`: Creates a folder.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `parents`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON of the folder; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.CreateFolder", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_create_folder(const char *params_json);
+
+/**
+ * `YandexDisk.GetObject`: Metadata of a file or folder; a folder lists one page of its items in `_embedded`.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `limit`, `offset`, `sort`, `fields`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetObject", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_object(const char *params_json);
+
+/**
+ * `YandexDisk.GetFolderItems`: Every item of a folder, fetching all pages.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `sort`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"path", "total", "items": [resource, ...]}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetFolderItems", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_folder_items(const char *params_json);
+
+/**
+ * `YandexDisk.DeleteObject`: Deletes a file or folder.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `to_trash`, `wait`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{}` once deleted (the operation link when `wait` is false and the service works asynchronously); release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.DeleteObject", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_delete_object(const char *params_json);
+
+/**
+ * `YandexDisk.CreateObjectCopy`: Copies a file or folder.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `from` (required), `to` (required), `overwrite`, `wait`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON of the copy; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.CreateObjectCopy", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_create_object_copy(const char *params_json);
+
+/**
+ * `YandexDisk.GetDownloadLink`: A signed link to download a file (no token needed to GET it).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is Link JSON: `{"href", "method", "templated"}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetDownloadLink", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_download_link(const char *params_json);
+
+/**
+ * `YandexDisk.GetFileUploadLink`: A signed link to PUT a file's bytes to (no token needed).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `overwrite`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is Link JSON: `{"operation_id", "href", "method", "templated"}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetFileUploadLink", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_file_upload_link(const char *params_json);
+
+/**
+ * `YandexDisk.DownloadFile`: Downloads a file, streamed and verified against the size, md5 and sha256 the Disk reports; resumed after a broken connection.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `save_path`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is with save_path `{"path", "size", "md5", "sha256"}`; without `{"data_base64", "size", "md5", "sha256"}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.DownloadFile", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_download_file(const char *params_json);
+
+/**
+ * `YandexDisk.GetFilesList`: A flat list of the files on the Disk.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `limit`, `offset`, `media_type`, `sort_by_date`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"items", "limit", "offset"?}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetFilesList", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_files_list(const char *params_json);
+
+/**
+ * `YandexDisk.MoveObject`: Moves or renames a file or folder.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `from` (required), `to` (required), `overwrite`, `wait`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON at the new path; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.MoveObject", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_move_object(const char *params_json);
+
+/**
+ * `YandexDisk.UploadFile`: Uploads a file: the raw bytes are streamed to the upload link with no Authorization header, then the stored size and md5 are confirmed. A broken upload is checked (did it arrive whole?) before it is sent again with a fresh link.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `file`, `data_base64`, `overwrite`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON of the stored file; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.UploadFile", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_upload_file(const char *params_json);
+
+/**
+ * `YandexDisk.UploadFileInParts`: UploadFile for large files: the file is streamed in chunks in one PUT (Yandex documents no ranged upload), so memory stays bounded; after a broken connection the upload is confirmed or restarted with a new link.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `file`, `data_base64`, `chunk_size`, `overwrite`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON of the stored file; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.UploadFileInParts", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_upload_file_in_parts(const char *params_json);
+
+/**
+ * `YandexDisk.UploadFileByURL`: Makes Yandex Disk fetch a file from the Internet (sent once: Yandex does not retry and neither does the library).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `url` (required), `wait`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is the operation link, or the resource JSON when `wait`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.UploadFileByURL", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_upload_file_by_url(const char *params_json);
+
+/**
+ * `YandexDisk.PublishObject`: Publishes a file or folder.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON with `public_key` and `public_url`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.PublishObject", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_publish_object(const char *params_json);
+
+/**
+ * `YandexDisk.CancelObjectPublication`: Unpublishes a file or folder.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON without the public fields; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.CancelObjectPublication", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_cancel_object_publication(const char *params_json);
+
+/**
+ * `YandexDisk.GetPublishedObjectsList`: The published files and folders, newest first.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `limit`, `offset`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"items", "limit", "offset"}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetPublishedObjectsList", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_published_objects_list(const char *params_json);
+
+/**
+ * `YandexDisk.GetPublicObject`: Metadata of a public resource (no token needed).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `url` (required), `path`, `limit`, `offset`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetPublicObject", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_public_object(const char *params_json);
+
+/**
+ * `YandexDisk.GetDownloadLinkForPublicObject`: A download link of a public file (no token needed).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `url` (required), `path`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is Link JSON; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetDownloadLinkForPublicObject", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_download_link_for_public_object(const char *params_json);
+
+/**
+ * `YandexDisk.SavePublicObjectToDisk`: Saves a public file or folder to this Disk.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `url` (required), `from`, `to`, `wait`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON of the saved copy; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.SavePublicObjectToDisk", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_save_public_object_to_disk(const char *params_json);
+
+/**
+ * `YandexDisk.GetOperationStatus`: The state of an asynchronous operation.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `operation` (required), `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"status": "in-progress" | "success" | "failed"}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetOperationStatus", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_operation_status(const char *params_json);
+
+/**
+ * `YandexDisk.GetTrashList`: What is in the Trash; items carry `origin_path` and `deleted`.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path`, `limit`, `offset`, `sort`, `fields`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is trash resource JSON with `_embedded.items`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetTrashList", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_get_trash_list(const char *params_json);
+
+/**
+ * `YandexDisk.RestoreFromTrash`: Restores an item from the Trash to where it was (or under `name`).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `name`, `overwrite`, `wait`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is resource JSON of the restored item; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.RestoreFromTrash", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_restore_from_trash(const char *params_json);
+
+/**
+ * `YandexDisk.ClearTrash`: Deletes items in the Trash for good.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path`, `wait`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.ClearTrash", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE char *diskbridge_yandex_disk_clear_trash(const char *params_json);
+
+/**
+ * `YandexDisk.UploadDirectory`: Uploads a folder tree. A file that cannot be uploaded is reported in `errors` and the rest goes on.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `path` (required), `overwrite`, `skip_unchanged`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.UploadDirectory", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_upload_directory(const char *params_json);
+
+/**
+ * `YandexDisk.DownloadDirectory`: Downloads a folder tree, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose md5 already matches are skipped.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `path` (required), `local_dir` (required), `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.DownloadDirectory", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_disk_download_directory(const char *params_json);
 
 /**
  * `Yandex360.GetOrganizations`: The organizations the token's user belongs to, every page (right `directory:read_organization`).

@@ -95,7 +95,8 @@ struct State {
 
 impl Session {
     pub fn from_args(method: &Method, args: &Args) -> Result<Option<Arc<Session>>> {
-        if method.auth == Auth::None {
+        let given = args.value("token").is_some() || args.value("credentials").is_some();
+        if method.auth == Auth::None || (method.auth == Auth::YandexOptional && !given) {
             return Ok(None);
         }
         let credentials = match args.value("credentials") {
@@ -130,7 +131,7 @@ impl Session {
         }
         let token = state.access_token.clone().unwrap_or_default();
         Ok(match self.provider {
-            Auth::Yandex | Auth::None => format!("OAuth {token}"),
+            Auth::Yandex | Auth::YandexOptional | Auth::None => format!("OAuth {token}"),
         })
     }
 
@@ -166,10 +167,10 @@ impl Session {
             None => None,
         };
         let tokens = match (self.provider, &subject) {
-            (Auth::Yandex, Some(subject)) => {
+            (Auth::Yandex | Auth::YandexOptional, Some(subject)) => {
                 yandex_id::exchange_shared(call, &client_id, &client_secret, subject).await?
             }
-            (Auth::Yandex, None) => {
+            (Auth::Yandex | Auth::YandexOptional, None) => {
                 yandex_id::refresh_shared(call, &client_id, &client_secret, &refresh_token, ROTATION_GRACE).await?
             }
             (Auth::None, _) => unreachable!("methods without auth have no session"),

@@ -31,6 +31,29 @@ pub struct Config {
     pub ca_file: Option<String>,
     pub user_agent: String,
     pub log: LogConfig,
+    pub transfers: Transfers,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Transfers {
+    /// A download without `save_path` is returned as base64 up to this size.
+    pub inline_max_bytes: u64,
+    /// User-Agent of the Yandex Disk upload-link request: the service slows some media types
+    /// down by user agent (reference/peers.md); absent: `user_agent`.
+    pub upload_link_user_agent: Option<String>,
+    /// How long `wait` polls an asynchronous operation before giving up.
+    pub operation_timeout_s: f64,
+}
+
+impl Default for Transfers {
+    fn default() -> Self {
+        Transfers {
+            inline_max_bytes: 32 * 1024 * 1024,
+            upload_link_user_agent: None,
+            operation_timeout_s: 600.0,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -184,6 +207,7 @@ impl Default for Config {
             ca_file: None,
             user_agent: format!("diskbridge/{}", env!("CARGO_PKG_VERSION")),
             log: LogConfig::default(),
+            transfers: Transfers::default(),
         }
     }
 }
@@ -240,10 +264,21 @@ impl Config {
         if !(t.connect_s > 0.0 && t.read_s > 0.0 && t.total_s > 0.0 && t.min_rate_kib_s > 0) {
             return Err(Error::invalid_params("timeouts must be greater than zero"));
         }
+        if self.transfers.operation_timeout_s <= 0.0 || self.transfers.operation_timeout_s.is_nan() {
+            return Err(Error::invalid_params(
+                "`transfers.operation_timeout_s` must be greater than zero",
+            ));
+        }
         if self.retries.max_attempts == 0 {
             return Err(Error::invalid_params("`retries.max_attempts` must be at least 1"));
         }
         Ok(())
+    }
+
+    /// The total timeout of a transfer of `bytes`: `total_s` plus the time at `min_rate_kib_s`.
+    pub fn transfer_timeout(&self, bytes: u64) -> std::time::Duration {
+        let rate = (self.timeouts.min_rate_kib_s * 1024) as f64;
+        std::time::Duration::from_secs_f64(self.timeouts.total_s + bytes as f64 / rate)
     }
 
     /// Refuses schemes other than https, and http to anything but loopback unless allowed.

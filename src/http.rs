@@ -97,8 +97,7 @@ impl Request {
 
     /// `host/path`, what log lines and messages name (never the query: it may hold signatures).
     fn target(&self) -> String {
-        let port = self.url.port().map(|p| format!(":{p}")).unwrap_or_default();
-        format!("{}{port}{}", self.url.host_str().unwrap_or(""), self.url.path())
+        target_of(&self.url)
     }
 }
 
@@ -207,8 +206,8 @@ async fn send_with_retries(call: &Call, request: &Request, authorization: Option
                     Next::Done(response)
                 }
             }
-            Err(err) => {
-                let error = network_error(request, &err);
+            Err(failure) => {
+                let error = failure_error(&request.method, &request.url, request.service, &failure);
                 call.log(
                     Level::Info,
                     "http",
@@ -220,7 +219,7 @@ async fn send_with_retries(call: &Call, request: &Request, authorization: Option
                     ),
                 );
                 // A connection that never opened carried nothing, so any request may go again.
-                if request.idempotent || err.is_connect() {
+                if request.idempotent || failure.never_sent() {
                     Next::Retry {
                         after: None,
                         last: Err(error),
@@ -263,11 +262,17 @@ async fn attempt_once(
     call: &Call,
     request: &Request,
     authorization: Option<&str>,
-) -> std::result::Result<Response, reqwest::Error> {
+) -> std::result::Result<Response, Failure> {
     let mut builder = client
         .request(request.method.clone(), request.url.clone())
-        .timeout(Duration::from_secs_f64(call.config.timeouts.total_s))
-        .header(USER_AGENT, &call.config.user_agent);
+        .timeout(Duration::from_secs_f64(call.config.timeouts.total_s));
+    if !request
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("user-agent"))
+    {
+        builder = builder.header(USER_AGENT, &call.config.user_agent);
+    }
     if let Some(authorization) = authorization {
         builder = builder.header(AUTHORIZATION, authorization);
     }
@@ -287,11 +292,46 @@ async fn attempt_once(
             .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
             .body(value.to_string()),
     };
-    let response = builder.send().await?;
+    let idle = Duration::from_secs_f64(call.config.timeouts.read_s);
+    let mut response = within(idle, builder.send()).await?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    Ok(Response { status, headers, body })
+    let mut body = Vec::new();
+    while let Some(chunk) = within(idle, response.chunk()).await? {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Response {
+        status,
+        headers,
+        body: Bytes::from(body),
+    })
+}
+
+/// Why an attempt got no complete answer.
+pub enum Failure {
+    Http(reqwest::Error),
+    /// Nothing arrived for this long (the read timeout).
+    Idle(Duration),
+}
+
+impl Failure {
+    /// The connection never opened, so the request reached nobody and may always be sent again.
+    pub fn never_sent(&self) -> bool {
+        matches!(self, Failure::Http(err) if err.is_connect())
+    }
+}
+
+/// Awaits one step of a request (the answer's head, or the next body chunk), giving up after
+/// `idle` of silence: the read timeout, which reqwest would otherwise count from the start of
+/// the request, upload time included.
+pub async fn within<T>(
+    idle: Duration,
+    step: impl std::future::Future<Output = std::result::Result<T, reqwest::Error>>,
+) -> std::result::Result<T, Failure> {
+    match tokio::time::timeout(idle, step).await {
+        Ok(result) => result.map_err(Failure::Http),
+        Err(_) => Err(Failure::Idle(idle)),
+    }
 }
 
 /// 429 and 5xx (and Google's rate-limit 403s) are retried; a request that is not idempotent
@@ -320,7 +360,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// Exponential back-off with jitter: a random wait between half and all of
 /// `base * 2^(attempt-1)`, capped.
-fn backoff(config: &Config, attempt: u32) -> Duration {
+pub fn backoff(config: &Config, attempt: u32) -> Duration {
     let policy = &config.retries;
     let ceiling = policy
         .base_delay_ms
@@ -332,36 +372,48 @@ fn backoff(config: &Config, attempt: u32) -> Duration {
     Duration::from_millis(ceiling - jitter)
 }
 
-fn network_error(request: &Request, err: &reqwest::Error) -> Error {
-    // Without the URL: reqwest's message would name it, query and all.
-    let mut detail = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(inner) = source {
-        detail.push_str(": ");
-        detail.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    let detail = detail.replace(request.url.as_str(), &request.target());
-    let code = if err.is_timeout() {
-        ErrorCode::Timeout
-    } else {
-        ErrorCode::Network
+/// The error reply for a failed attempt, naming `host/path` but never the query (which may hold
+/// signatures), as reqwest's own message would.
+pub fn failure_error(method: &reqwest::Method, url: &Url, service: Service, failure: &Failure) -> Error {
+    let target = target_of(url);
+    let (code, detail) = match failure {
+        Failure::Idle(idle) => (ErrorCode::Timeout, format!("no data for {} s", idle.as_secs_f64())),
+        Failure::Http(err) => {
+            let mut detail = err.to_string();
+            let mut source = std::error::Error::source(err);
+            while let Some(inner) = source {
+                detail.push_str(": ");
+                detail.push_str(&inner.to_string());
+                source = inner.source();
+            }
+            let code = if err.is_timeout() {
+                ErrorCode::Timeout
+            } else {
+                ErrorCode::Network
+            };
+            (code, detail.replace(url.as_str(), &target))
+        }
     };
-    Error::new(code, format!("{} {}: {detail}", request.method, request.target())).with_service(request.service)
+    Error::new(code, format!("{method} {target}: {detail}")).with_service(service)
 }
 
-type ClientKey = (Option<String>, Option<String>, u64, u64);
+/// `host[:port]/path` of a URL.
+pub fn target_of(url: &Url) -> String {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{}{port}{}", url.host_str().unwrap_or(""), url.path())
+}
 
-/// One pooled client per distinct network setting (proxy, roots, connect and read timeouts),
-/// shared by every call in the process.
-fn client(config: &Config) -> Result<reqwest::Client> {
+type ClientKey = (Option<String>, Option<String>, u64);
+
+/// One pooled client per distinct network setting (proxy, roots, connect timeout), shared by
+/// every call in the process. Read and total timeouts are set per request.
+pub fn client(config: &Config) -> Result<reqwest::Client> {
     static CLIENTS: OnceLock<Mutex<HashMap<ClientKey, reqwest::Client>>> = OnceLock::new();
     let timeouts = &config.timeouts;
     let key: ClientKey = (
         config.proxy.clone(),
         config.ca_file.clone(),
         (timeouts.connect_s * 1000.0) as u64,
-        (timeouts.read_s * 1000.0) as u64,
     );
     let mut clients = CLIENTS
         .get_or_init(Default::default)
@@ -373,7 +425,6 @@ fn client(config: &Config) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .use_rustls_tls()
         .connect_timeout(Duration::from_secs_f64(timeouts.connect_s))
-        .read_timeout(Duration::from_secs_f64(timeouts.read_s))
         .pool_idle_timeout(Duration::from_secs(90))
         .tcp_nodelay(true);
     match config.proxy.as_deref() {

@@ -16,6 +16,7 @@ pub mod progress;
 pub mod registry;
 pub mod runtime;
 pub mod services;
+pub mod transfer;
 
 /// The library version, equal to the crate version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

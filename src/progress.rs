@@ -37,6 +37,9 @@ struct Inner {
 #[derive(Clone, Default)]
 pub struct Progress {
     inner: Arc<Inner>,
+    /// For a part of a larger transfer (one file of a folder): what came before it, and the
+    /// whole total.
+    part: Option<(u64, u64)>,
 }
 
 impl Progress {
@@ -46,11 +49,25 @@ impl Progress {
                 callback: Some(HostCallback { function, user_data }),
                 ..Inner::default()
             }),
+            part: None,
+        }
+    }
+
+    /// A view for one part of a larger transfer: `report(done, _)` reports `before + done` of
+    /// `total`, and cancellation is shared.
+    pub fn part(&self, before: u64, total: u64) -> Progress {
+        Progress {
+            inner: self.inner.clone(),
+            part: Some((before, total)),
         }
     }
 
     /// Records bytes (or seconds) done of total (0: unknown) and lets the host cancel.
     pub fn report(&self, done: u64, total: u64) -> Result<()> {
+        let (done, total) = match self.part {
+            Some((before, whole)) => (before + done, whole),
+            None => (done, total),
+        };
         self.inner.done.store(done, Ordering::Relaxed);
         self.inner.total.store(total, Ordering::Relaxed);
         if let Some(callback) = &self.inner.callback {
@@ -76,6 +93,14 @@ impl Progress {
         self.inner.cancelled.store(true, Ordering::SeqCst);
     }
 
+    /// The same progress, reporting whole figures.
+    fn whole(&self) -> Progress {
+        Progress {
+            inner: self.inner.clone(),
+            part: None,
+        }
+    }
+
     pub fn counters(&self) -> (u64, u64) {
         (
             self.inner.done.load(Ordering::Relaxed),
@@ -89,7 +114,7 @@ impl Progress {
         let deadline = tokio::time::Instant::now() + duration;
         loop {
             let (done, total) = self.counters();
-            self.report(done, total)?;
+            self.whole().report(done, total)?;
             let now = tokio::time::Instant::now();
             if now >= deadline {
                 return Ok(());

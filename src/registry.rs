@@ -141,6 +141,8 @@ impl Param {
 pub enum Auth {
     None,
     Yandex,
+    /// Yandex, but the token may be left out (public resources).
+    YandexOptional,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,7 +225,11 @@ impl Method {
             "function": self.name,
             "aliases": aliases,
             "origin": match self.origin { Origin::Opi => "opi", Origin::New => "new" },
-            "auth": match self.auth { Auth::None => Value::Null, Auth::Yandex => json!("yandex") },
+            "auth": match self.auth {
+                Auth::None => Value::Null,
+                Auth::Yandex => json!("yandex"),
+                Auth::YandexOptional => json!("yandex (optional)"),
+            },
             "c_export": self.c_export(),
             "doc": self.doc,
             "result": self.result,
@@ -429,7 +435,7 @@ pub fn decode(method: &Method, params: &Map<String, Value>) -> Result<Args> {
             args.values.insert(param.key, default);
         }
     }
-    if method.auth != Auth::None && !args.values.contains_key("token") && !args.values.contains_key("credentials") {
+    if method.auth == Auth::Yandex && !args.values.contains_key("token") && !args.values.contains_key("credentials") {
         return Err(Error::invalid_params(format!(
             "{} needs `token` (an access token) or `credentials`",
             method.full_name()

@@ -52,6 +52,11 @@ pub const METHODS: &[Method] = &[
             Param::string("ca_file", "PEM file of extra root certificates."),
             Param::string("user_agent", "User-Agent of every request."),
             Param::new("log", ParamType::Object, "{level: off|error|warn|info|debug, file?, stderr?}."),
+            Param::new(
+                "transfers",
+                ParamType::Object,
+                "{inline_max_bytes, upload_link_user_agent?, operation_timeout_s}.",
+            ),
             Param::boolean("reset", "false", "Start from the defaults instead of the current settings."),
         ],
         doc: "Sets process-wide defaults; `options` on a call overrides them for that call.",

@@ -1,13 +1,21 @@
 //! One module per service, each declaring its methods (registry entries) beside their handlers.
 
+pub mod jobs;
 pub mod library;
 pub mod yandex_360;
+pub mod yandex_disk;
 pub mod yandex_id;
 
 use crate::registry::Method;
 
 /// Every module's methods, in documentation order.
-pub const ALL: &[&[Method]] = &[library::METHODS, yandex_id::METHODS, yandex_360::METHODS];
+pub const ALL: &[&[Method]] = &[
+    library::METHODS,
+    jobs::METHODS,
+    yandex_id::METHODS,
+    yandex_disk::METHODS,
+    yandex_360::METHODS,
+];
 
 /// A registry handler from an `async fn(Call) -> Result<Value>`.
 macro_rules! handler {

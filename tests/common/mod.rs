@@ -225,3 +225,44 @@ pub fn location_param(location: &str, key: &str) -> Option<String> {
         .find(|(k, _)| k == key)
         .map(|(_, v)| v)
 }
+
+/// A temporary local folder, removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let mut random = [0u8; 6];
+        getrandom::fill(&mut random).unwrap();
+        let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let path = std::env::temp_dir().join(format!("diskbridge-{tag}-{name}"));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self, relative: &str) -> std::path::PathBuf {
+        self.0.join(relative)
+    }
+
+    /// Names of the entries of the folder itself (to prove nothing partial was left).
+    pub fn entries(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Bytes that are not all the same, so a shifted or truncated copy never matches.
+pub fn pattern(size: usize, seed: u8) -> Vec<u8> {
+    (0..size)
+        .map(|i| ((i * 31 + i / 977) as u8).wrapping_add(seed))
+        .collect()
+}

@@ -1,0 +1,668 @@
+//! The streaming transfer engine shared by the services: upload bodies read from a file (or
+//! inline bytes) chunk by chunk, downloads written to a temporary file beside the target and
+//! renamed only after size and checksums match, resumed with `Range` after a broken connection.
+//! Memory stays bounded by the chunk size, never by the file size.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::{Bytes, BytesMut};
+use md5::Md5;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, RANGE, USER_AGENT};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
+use url::Url;
+
+use crate::call::Call;
+use crate::error::{Error, ErrorCode, Result, Service};
+use crate::http::{self, within, Failure};
+use crate::log::Level;
+use crate::progress::Progress;
+
+/// How much of a file is read (and hashed) at a time.
+const CHUNK: usize = 1024 * 1024;
+
+/// Size and checksums (lowercase hex) of transferred bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checksums {
+    pub size: u64,
+    pub md5: String,
+    pub sha256: String,
+}
+
+#[derive(Clone, Default)]
+struct Hashers {
+    md5: Md5,
+    sha256: Sha256,
+    size: u64,
+}
+
+impl Hashers {
+    fn update(&mut self, bytes: &[u8]) {
+        self.md5.update(bytes);
+        self.sha256.update(bytes);
+        self.size += bytes.len() as u64;
+    }
+
+    fn finish(self) -> Checksums {
+        Checksums {
+            size: self.size,
+            md5: hex(&self.md5.finalize()),
+            sha256: hex(&self.sha256.finalize()),
+        }
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What an upload sends: a local file, or bytes given inline as base64.
+pub enum Source {
+    File { path: PathBuf, size: u64 },
+    Bytes(Bytes),
+}
+
+impl Source {
+    /// From the call's `file` (a local path) or `data_base64` parameter: exactly one of them.
+    pub fn from_args(call: &Call) -> Result<Source> {
+        match (call.args.opt_str("file"), call.args.opt_str("data_base64")) {
+            (Some(_), Some(_)) => Err(Error::invalid_params("give either `file` or `data_base64`, not both")),
+            (None, None) => Err(Error::invalid_params("give `file` (a local path) or `data_base64`")),
+            (Some(path), None) => Source::file(Path::new(path)),
+            (None, Some(data)) => base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .map(|bytes| Source::Bytes(Bytes::from(bytes)))
+                .map_err(|e| Error::invalid_params(format!("`data_base64` is not base64: {e}"))),
+        }
+    }
+
+    pub fn file(path: &Path) -> Result<Source> {
+        let metadata =
+            std::fs::metadata(path).map_err(|e| Error::local_io(&format!("cannot read {}", path.display()), &e))?;
+        if !metadata.is_file() {
+            return Err(Error::new(
+                ErrorCode::LocalIo,
+                format!("{} is not a file", path.display()),
+            ));
+        }
+        Ok(Source::File {
+            path: path.to_path_buf(),
+            size: metadata.len(),
+        })
+    }
+
+    pub fn size(&self) -> u64 {
+        match self {
+            Source::File { size, .. } => *size,
+            Source::Bytes(bytes) => bytes.len() as u64,
+        }
+    }
+
+    /// Size and checksums of the whole source, read once.
+    pub async fn checksums(&self) -> Result<Checksums> {
+        let mut hashers = Hashers::default();
+        match self {
+            Source::Bytes(bytes) => hashers.update(bytes),
+            Source::File { path, .. } => {
+                let mut file = open(path).await?;
+                let mut buffer = vec![0u8; CHUNK];
+                loop {
+                    let read = file.read(&mut buffer).await.map_err(|e| read_error(path, &e))?;
+                    if read == 0 {
+                        break;
+                    }
+                    hashers.update(&buffer[..read]);
+                }
+            }
+        }
+        Ok(hashers.finish())
+    }
+
+    /// A request body streaming the source: hashed as it goes, reporting progress, and failing
+    /// (so the request stops) once the call is cancelled.
+    async fn body(&self, progress: Progress, tally: Arc<Mutex<Tally>>) -> Result<reqwest::Body> {
+        let total = self.size();
+        match self {
+            Source::Bytes(bytes) => {
+                let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+                tally.md5.update(bytes);
+                tally.size += bytes.len() as u64;
+                Ok(reqwest::Body::from(bytes.clone()))
+            }
+            Source::File { path, .. } => {
+                let file = open(path).await?;
+                let path = path.clone();
+                let stream = futures_util::stream::unfold(Some(file), move |file| {
+                    let (progress, tally, path) = (progress.clone(), tally.clone(), path.clone());
+                    async move {
+                        let mut file = file?;
+                        let mut buffer = BytesMut::zeroed(CHUNK);
+                        let read = match file.read(&mut buffer).await {
+                            Ok(0) => return None,
+                            Ok(read) => read,
+                            Err(err) => {
+                                let error = read_error(&path, &err);
+                                tally.lock().unwrap_or_else(|p| p.into_inner()).local_error = Some(error);
+                                return Some((Err(err), None));
+                            }
+                        };
+                        buffer.truncate(read);
+                        let done = {
+                            let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+                            tally.md5.update(&buffer);
+                            tally.size += buffer.len() as u64;
+                            tally.size
+                        };
+                        if progress.report(done, total).is_err() {
+                            return Some((Err(std::io::Error::other("cancelled")), None));
+                        }
+                        Some((Ok::<Bytes, std::io::Error>(buffer.freeze()), Some(file)))
+                    }
+                });
+                Ok(reqwest::Body::wrap_stream(stream))
+            }
+        }
+    }
+}
+
+async fn open(path: &Path) -> Result<tokio::fs::File> {
+    tokio::fs::File::open(path).await.map_err(|e| read_error(path, &e))
+}
+
+fn read_error(path: &Path, err: &std::io::Error) -> Error {
+    Error::local_io(&format!("cannot read {}", path.display()), err)
+}
+
+/// What an upload body has read so far.
+#[derive(Default)]
+struct Tally {
+    /// Only md5: it is what the services confirm an upload by.
+    md5: Md5,
+    size: u64,
+    local_error: Option<Error>,
+}
+
+/// Size and md5 (lowercase hex) of an upload's bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    pub size: u64,
+    pub md5: String,
+}
+
+/// The answer to an upload.
+pub struct Uploaded {
+    pub status: u16,
+    pub body: Bytes,
+    /// Size and md5 of what was sent.
+    pub sent: Sent,
+}
+
+/// PUTs the source to a signed URL, with no Authorization header. A network failure comes back
+/// as an error with code `network` or `timeout`: the bytes may or may not have arrived.
+pub async fn put(call: &Call, progress: &Progress, service: Service, url: &Url, source: &Source) -> Result<Uploaded> {
+    call.config.check_url(url)?;
+    let client = http::client(&call.config)?;
+    let size = source.size();
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let body = source.body(progress.clone(), tally.clone()).await?;
+    // The answer comes after the last byte: the wait for it grows with the file.
+    let deadline = call.config.transfer_timeout(size);
+    let request = client
+        .put(url.clone())
+        .timeout(deadline)
+        .header(USER_AGENT, &call.config.user_agent)
+        .header(CONTENT_LENGTH, size)
+        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+        .body(body);
+    let started = std::time::Instant::now();
+    let answer = async {
+        let response = within(deadline, request.send()).await?;
+        let status = response.status().as_u16();
+        let body = within(Duration::from_secs_f64(call.config.timeouts.read_s), response.bytes()).await?;
+        Ok::<_, Failure>((status, body))
+    }
+    .await;
+    let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(error) = tally.local_error.take() {
+        return Err(error);
+    }
+    progress.check()?;
+    let (status, body) =
+        answer.map_err(|failure| http::failure_error(&reqwest::Method::PUT, url, service, &failure))?;
+    let seconds = started.elapsed().as_secs_f64();
+    call.log(
+        Level::Info,
+        "transfer",
+        &format!(
+            "PUT {} -> {status}: {size} bytes in {seconds:.2} s ({:.1} MB/s)",
+            http::target_of(url),
+            size as f64 / seconds.max(1e-6) / 1e6
+        ),
+    );
+    Ok(Uploaded {
+        status,
+        body,
+        sent: Sent {
+            size: tally.size,
+            md5: hex(&std::mem::take(&mut tally.md5).finalize()),
+        },
+    })
+}
+
+/// What a download must match: any of these the service reports.
+#[derive(Clone, Debug, Default)]
+pub struct Expected {
+    pub size: Option<u64>,
+    pub md5: Option<String>,
+    pub sha256: Option<String>,
+}
+
+/// Where a download goes.
+pub enum Sink {
+    /// Replace this file atomically once the bytes are verified.
+    File(PathBuf),
+    /// Keep the bytes in memory, up to the configured inline cap.
+    Memory,
+}
+
+pub struct Downloaded {
+    pub checksums: Checksums,
+    /// The bytes, for `Sink::Memory`.
+    pub data: Option<Vec<u8>>,
+}
+
+/// A temporary file beside the target, removed unless it was renamed over the target.
+struct TempFile {
+    path: PathBuf,
+    committed: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Where downloaded bytes end up, owned by the pipeline's writing thread.
+enum Output {
+    File(std::io::BufWriter<std::fs::File>),
+    Memory(Vec<u8>),
+}
+
+enum Piece {
+    Bytes(Bytes),
+    /// Start over: the server ignored the Range of a resumed request.
+    Restart,
+}
+
+/// The download side of the engine: every chunk goes to two threads, one hashing md5, the other
+/// hashing sha256 and writing, so the hashing runs beside the network on other cores instead
+/// of in line with it. Bounded channels keep memory to a few chunks.
+struct Pipeline {
+    md5: Option<Stage<String>>,
+    main: Option<Stage<std::io::Result<(String, Output)>>>,
+}
+
+/// A pipeline thread and the channel feeding it.
+type Stage<T> = (tokio::sync::mpsc::Sender<Piece>, std::thread::JoinHandle<T>);
+
+/// Chunks in flight to each pipeline thread.
+const PIPELINE_DEPTH: usize = 32;
+
+impl Pipeline {
+    fn start(output: Output) -> Pipeline {
+        let (md5_tx, mut md5_rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
+        let md5 = std::thread::spawn(move || {
+            let mut md5 = Md5::new();
+            while let Some(piece) = md5_rx.blocking_recv() {
+                match piece {
+                    Piece::Bytes(bytes) => md5.update(&bytes),
+                    Piece::Restart => md5 = Md5::new(),
+                }
+            }
+            hex(&md5.finalize())
+        });
+        let (main_tx, mut main_rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
+        let main = std::thread::spawn(move || {
+            let mut output = output;
+            let mut sha256 = Sha256::new();
+            while let Some(piece) = main_rx.blocking_recv() {
+                match (piece, &mut output) {
+                    (Piece::Bytes(bytes), Output::File(file)) => {
+                        sha256.update(&bytes);
+                        std::io::Write::write_all(file, &bytes)?;
+                    }
+                    (Piece::Bytes(bytes), Output::Memory(data)) => {
+                        sha256.update(&bytes);
+                        data.extend_from_slice(&bytes);
+                    }
+                    (Piece::Restart, Output::File(file)) => {
+                        sha256 = Sha256::new();
+                        std::io::Write::flush(file)?;
+                        file.get_mut().set_len(0)?;
+                        std::io::Seek::seek(file.get_mut(), std::io::SeekFrom::Start(0))?;
+                    }
+                    (Piece::Restart, Output::Memory(data)) => {
+                        sha256 = Sha256::new();
+                        data.clear();
+                    }
+                }
+            }
+            if let Output::File(file) = &mut output {
+                std::io::Write::flush(file)?;
+                file.get_ref().sync_all()?;
+            }
+            Ok((hex(&sha256.finalize()), output))
+        });
+        Pipeline {
+            md5: Some((md5_tx, md5)),
+            main: Some((main_tx, main)),
+        }
+    }
+
+    /// Hands a piece to both threads; false when the writing thread has stopped (a write
+    /// failed: `finish` tells why).
+    async fn send(&self, piece: impl Fn() -> Piece) -> bool {
+        let (Some((md5, _)), Some((main, _))) = (&self.md5, &self.main) else {
+            return false;
+        };
+        md5.send(piece()).await.is_ok() && main.send(piece()).await.is_ok()
+    }
+
+    /// Closes the channels and waits for the threads: (md5, sha256, output).
+    async fn finish(mut self) -> std::io::Result<(String, String, Output)> {
+        let (md5_tx, md5) = self.md5.take().expect("finished once");
+        let (main_tx, main) = self.main.take().expect("finished once");
+        drop((md5_tx, main_tx));
+        tokio::task::spawn_blocking(move || {
+            let md5 = md5
+                .join()
+                .map_err(|_| std::io::Error::other("the md5 thread panicked"))?;
+            let (sha256, output) = main
+                .join()
+                .map_err(|_| std::io::Error::other("the writing thread panicked"))??;
+            Ok((md5, sha256, output))
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+}
+
+impl Drop for Pipeline {
+    /// An abandoned download (error, cancel) waits for its threads, so the file is closed
+    /// before the temporary file is removed.
+    fn drop(&mut self) {
+        if let Some((tx, md5)) = self.md5.take() {
+            drop(tx);
+            let _ = md5.join();
+        }
+        if let Some((tx, main)) = self.main.take() {
+            drop(tx);
+            let _ = main.join();
+        }
+    }
+}
+
+/// Downloads from a signed URL (no Authorization) that `link` hands out — called again for a
+/// fresh one when a link has expired — resuming with `Range` after broken connections, and
+/// verifying size, md5 and sha256 against `expected` before anything is replaced.
+pub async fn download<F, Fut>(
+    call: &Call,
+    progress: &Progress,
+    service: Service,
+    expected: &Expected,
+    sink: Sink,
+    mut link: F,
+) -> Result<Downloaded>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Url>>,
+{
+    let cap = call.config.transfers.inline_max_bytes;
+    let memory = matches!(sink, Sink::Memory);
+    if memory && expected.size.is_some_and(|size| size > cap) {
+        return Err(too_large(cap));
+    }
+    // Declared before the pipeline so that it is dropped after it: the file is closed first.
+    let mut temp = None;
+    let output = match &sink {
+        Sink::Memory => Output::Memory(Vec::new()),
+        Sink::File(target) => {
+            let path = temp_path(target);
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(|e| Error::local_io(&format!("cannot create {}", path.display()), &e))?;
+            temp = Some(TempFile { path, committed: false });
+            Output::File(std::io::BufWriter::with_capacity(CHUNK, file))
+        }
+    };
+    let pipeline = Pipeline::start(output);
+    let write_error = |err: std::io::Error| match &temp {
+        Some(temp) => Error::local_io(&format!("cannot write {}", temp.path.display()), &err),
+        None => Error::local_io("cannot keep the download in memory", &err),
+    };
+    let client = http::client(&call.config)?;
+    let idle = Duration::from_secs_f64(call.config.timeouts.read_s);
+    let policy = &call.config.retries;
+    let mut url = link().await?;
+    let mut received = 0u64;
+    let mut failures = 0u32;
+    let mut fresh_links = 0u32;
+    let total = expected.size.unwrap_or(0);
+    'attempts: loop {
+        progress.check()?;
+        call.config.check_url(&url)?;
+        let offset = received;
+        let remaining = expected.size.map(|size| size.saturating_sub(offset)).unwrap_or(0);
+        let mut request = client
+            .get(url.clone())
+            .timeout(call.config.transfer_timeout(remaining))
+            .header(USER_AGENT, &call.config.user_agent);
+        if offset > 0 {
+            request = request.header(RANGE, format!("bytes={offset}-"));
+        }
+        let failure = match within(idle, request.send()).await {
+            Err(failure) => Some(http::failure_error(&reqwest::Method::GET, &url, service, &failure)),
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                if offset > 0 && status == 416 && expected.size == Some(offset) {
+                    break 'attempts;
+                }
+                match status {
+                    200 | 206 => {
+                        if status == 200 && offset > 0 || status == 206 && range_start(&response) != Some(offset) {
+                            // The server sent the file from another place than asked: start over.
+                            if !pipeline.send(|| Piece::Restart).await {
+                                return Err(stopped_writer(pipeline, write_error).await);
+                            }
+                            received = 0;
+                            if status == 206 {
+                                continue 'attempts;
+                            }
+                        }
+                        let mut broken = None;
+                        loop {
+                            match within(idle, response.chunk()).await {
+                                Ok(Some(chunk)) => {
+                                    received += chunk.len() as u64;
+                                    if memory && received > cap {
+                                        return Err(too_large(cap));
+                                    }
+                                    if !pipeline.send(|| Piece::Bytes(chunk.clone())).await {
+                                        return Err(stopped_writer(pipeline, write_error).await);
+                                    }
+                                    failures = 0;
+                                    progress.report(received, total)?;
+                                }
+                                Ok(None) => break,
+                                Err(failure) => {
+                                    broken = Some(http::failure_error(&reqwest::Method::GET, &url, service, &failure));
+                                    break;
+                                }
+                            }
+                        }
+                        match broken {
+                            None if expected.size.is_none_or(|size| received >= size) => break 'attempts,
+                            // The body ended early without an error: resume from there too.
+                            None => {
+                                Some(Error::new(ErrorCode::Network, "the download ended early").with_service(service))
+                            }
+                            Some(error) => Some(error),
+                        }
+                    }
+                    // Signed links expire: ask for a fresh one.
+                    403 | 404 | 410 if fresh_links < 3 => {
+                        fresh_links += 1;
+                        call.log(
+                            Level::Info,
+                            "transfer",
+                            &format!("download link answered {status}: asking for a new one"),
+                        );
+                        url = link().await?;
+                        continue 'attempts;
+                    }
+                    429 | 500..=599 => Some(Error::new(
+                        if status == 429 {
+                            ErrorCode::RateLimited
+                        } else {
+                            ErrorCode::ServerError
+                        },
+                        format!("GET {} answered HTTP {status}", http::target_of(&url)),
+                    )),
+                    _ => {
+                        let body = response.bytes().await.unwrap_or_default();
+                        let answer = http::Response {
+                            status,
+                            headers: Default::default(),
+                            body,
+                        };
+                        return Err(http::status_error(service, &answer));
+                    }
+                }
+            }
+        };
+        if let Some(error) = failure {
+            failures += 1;
+            if failures >= policy.max_attempts {
+                return Err(error);
+            }
+            let wait = http::backoff(&call.config, failures);
+            call.log(
+                Level::Warn,
+                "transfer",
+                &format!(
+                    "download broke at byte {} ({}); resuming in {:.1} s",
+                    received,
+                    error.message,
+                    wait.as_secs_f64()
+                ),
+            );
+            progress.sleep(wait).await?;
+        }
+    }
+    let (md5, sha256, output) = pipeline.finish().await.map_err(write_error)?;
+    let checksums = Checksums {
+        size: received,
+        md5,
+        sha256,
+    };
+    verify(&checksums, expected)?;
+    match (output, temp) {
+        (Output::Memory(data), _) => Ok(Downloaded {
+            checksums,
+            data: Some(data),
+        }),
+        (Output::File(file), temp) => {
+            drop(file);
+            let (Sink::File(target), Some(mut temp)) = (sink, temp) else {
+                unreachable!("a file output has a file sink and a temporary file")
+            };
+            tokio::fs::rename(&temp.path, &target)
+                .await
+                .map_err(|e| Error::local_io(&format!("cannot replace {}", target.display()), &e))?;
+            temp.committed = true;
+            Ok(Downloaded { checksums, data: None })
+        }
+    }
+}
+
+/// The error of a pipeline whose writing thread stopped early.
+async fn stopped_writer(pipeline: Pipeline, write_error: impl Fn(std::io::Error) -> Error) -> Error {
+    match pipeline.finish().await {
+        Err(err) => write_error(err),
+        Ok(_) => Error::new(ErrorCode::Internal, "the download's writing thread stopped"),
+    }
+}
+
+fn too_large(cap: u64) -> Error {
+    Error::new(
+        ErrorCode::TooLarge,
+        format!("the file is larger than the inline cap of {cap} bytes: give `save_path` (or raise transfers.inline_max_bytes)"),
+    )
+}
+
+fn range_start(response: &reqwest::Response) -> Option<u64> {
+    let value = response.headers().get(CONTENT_RANGE)?.to_str().ok()?;
+    value.strip_prefix("bytes ")?.split('-').next()?.trim().parse().ok()
+}
+
+/// A hidden temporary name beside the target, so the final rename is atomic.
+fn temp_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut random = [0u8; 6];
+    let _ = getrandom::fill(&mut random);
+    target.with_file_name(format!(".{name}.{}.diskbridge-part", hex(&random)))
+}
+
+/// Compares what arrived with what the service reports.
+pub fn verify(actual: &Checksums, expected: &Expected) -> Result<()> {
+    let mismatch = |what: &str, want: &str, got: &str| {
+        Err(Error::new(
+            ErrorCode::ChecksumMismatch,
+            format!("{what} mismatch: the service reports {want}, the transfer gave {got}; nothing was replaced"),
+        ))
+    };
+    if let Some(size) = expected.size {
+        if size != actual.size {
+            return mismatch("size", &size.to_string(), &actual.size.to_string());
+        }
+    }
+    if let Some(md5) = &expected.md5 {
+        if !md5.eq_ignore_ascii_case(&actual.md5) {
+            return mismatch("md5", md5, &actual.md5);
+        }
+    }
+    if let Some(sha256) = &expected.sha256 {
+        if !sha256.eq_ignore_ascii_case(&actual.sha256) {
+            return mismatch("sha256", sha256, &actual.sha256);
+        }
+    }
+    Ok(())
+}
+
+/// Size and checksums of a local file, or None when it does not exist.
+pub async fn local_checksums(path: &Path) -> Result<Option<Checksums>> {
+    match tokio::fs::metadata(path).await {
+        Ok(metadata) if metadata.is_file() => Source::File {
+            path: path.to_path_buf(),
+            size: metadata.len(),
+        }
+        .checksums()
+        .await
+        .map(Some),
+        Ok(_) => Ok(None),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(Error::local_io(&format!("cannot read {}", path.display()), &err)),
+    }
+}
