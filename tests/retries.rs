@@ -138,3 +138,68 @@ fn concurrent_refresh_token_calls_share_one_refresh() {
     }
     assert_eq!(sb.requests_to("/yandex-oauth/token").len(), 1);
 }
+
+#[test]
+fn a_configured_proxy_carries_the_requests() {
+    // A second sandbox plays the HTTP proxy: requests for a dead endpoint reach it in absolute
+    // form, and it answers them as the emulated service.
+    let proxy = sandbox();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let options = json!({"sandbox": dead, "proxy": proxy.url(), "retries": {"max_attempts": 1}});
+    let code = ok(proxy.call(
+        "YandexID.GetConfirmationCode",
+        json!({"client_id": YANDEX_CLIENT_ID, "options": options}),
+    ));
+    assert!(code["device_code"].is_string());
+    assert_eq!(proxy.requests_to("/yandex-oauth/device/code").len(), 1);
+    let direct = json!({"sandbox": dead, "proxy": "none", "retries": {"max_attempts": 1}});
+    let error = err(proxy.call(
+        "YandexID.GetConfirmationCode",
+        json!({"client_id": YANDEX_CLIENT_ID, "options": direct}),
+    ));
+    assert_eq!(error["code"], "network");
+}
+
+#[test]
+fn extra_ca_certificates_are_checked() {
+    let sb = sandbox();
+    let dir = std::env::temp_dir().join(format!("diskbridge-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_pem = dir.join("not-a-cert.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let mut options = sb.options();
+    options["ca_file"] = json!(not_pem);
+    let error = err(sb.call(
+        "YandexID.GetConfirmationCode",
+        json!({"client_id": YANDEX_CLIENT_ID, "options": options}),
+    ));
+    assert_eq!(error["code"], "invalid_params");
+    let mut options = sb.options();
+    options["ca_file"] = json!(dir.join("missing.pem"));
+    let error = err(sb.call(
+        "YandexID.GetConfirmationCode",
+        json!({"client_id": YANDEX_CLIENT_ID, "options": options}),
+    ));
+    assert_eq!(error["code"], "local_io");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_user_agent_is_configurable() {
+    let sb = sandbox();
+    let mut options = sb.options();
+    options["user_agent"] = json!("my-1c-app/2.0");
+    ok(sb.call(
+        "YandexID.GetConfirmationCode",
+        json!({"client_id": YANDEX_CLIENT_ID, "options": options}),
+    ));
+    ok(sb.call("YandexID.GetConfirmationCode", json!({"client_id": YANDEX_CLIENT_ID})));
+    let requests = sb.requests_to("/yandex-oauth/device/code");
+    assert_eq!(requests[0]["headers"]["user-agent"], "my-1c-app/2.0");
+    assert_eq!(
+        requests[1]["headers"]["user-agent"],
+        format!("diskbridge/{}", env!("CARGO_PKG_VERSION"))
+    );
+}

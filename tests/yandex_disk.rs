@@ -355,6 +355,29 @@ fn uploads_and_downloads_files_streamed_and_verified() {
 }
 
 #[test]
+fn the_upload_link_is_asked_for_with_the_configured_user_agent() {
+    let disk = Disk::new(false);
+    let mut options = disk.sb.options();
+    options["transfers"] = json!({"upload_link_user_agent": "Yandex.Disk {\"os\":\"windows\"}"});
+    options["user_agent"] = json!("my-app/1.0");
+    disk.ok(
+        "UploadFile",
+        json!({"path": "/ua.bin", "data_base64": "AAEC", "options": options}),
+    );
+    let link_request = disk.sb.requests_to("/v1/disk/resources/upload").pop().unwrap();
+    assert_eq!(
+        link_request["headers"]["user-agent"],
+        "Yandex.Disk {\"os\":\"windows\"}"
+    );
+    let confirm = disk.sb.requests_to("/v1/disk/resources").pop().unwrap();
+    assert_eq!(confirm["headers"]["user-agent"], "my-app/1.0");
+    assert_eq!(
+        confirm["headers"]["authorization"].as_str().unwrap().split(' ').next(),
+        Some("OAuth")
+    );
+}
+
+#[test]
 fn an_upload_reset_twice_ends_with_one_correct_file() {
     let disk = Disk::new(false);
     let content = pattern(2 * 1024 * 1024, 3);
@@ -622,4 +645,64 @@ fn credentials_work_for_disk_calls() {
     let reply = sb.call("YandexDisk.GetDiskInformation", json!({"credentials": credentials}));
     assert_eq!(ok(reply.clone())["user"]["login"], "sandbox-owner");
     assert!(reply["credentials"]["refresh_token"].is_string());
+}
+
+#[test]
+fn every_method_with_a_token_refuses_a_bad_one() {
+    let disk = Disk::new(false);
+    let dir = TempDir::new("disk-bad-token");
+    std::fs::write(dir.path("f.txt"), b"x").unwrap();
+    let calls = [
+        ("GetDiskInformation", json!({})),
+        ("CreateFolder", json!({"path": "/a"})),
+        ("GetObject", json!({"path": "/"})),
+        ("GetFolderItems", json!({"path": "/"})),
+        ("DeleteObject", json!({"path": "/a"})),
+        ("CreateObjectCopy", json!({"from": "/a", "to": "/b"})),
+        ("MoveObject", json!({"from": "/a", "to": "/b"})),
+        ("GetDownloadLink", json!({"path": "/a"})),
+        ("GetFileUploadLink", json!({"path": "/a"})),
+        ("UploadFile", json!({"path": "/a", "file": dir.path("f.txt")})),
+        ("UploadFileInParts", json!({"path": "/a", "file": dir.path("f.txt")})),
+        (
+            "UploadFileByURL",
+            json!({"path": "/a", "url": "https://example.invalid/"}),
+        ),
+        ("DownloadFile", json!({"path": "/a"})),
+        ("GetFilesList", json!({})),
+        ("PublishObject", json!({"path": "/a"})),
+        ("CancelObjectPublication", json!({"path": "/a"})),
+        ("GetPublishedObjectsList", json!({})),
+        ("SavePublicObjectToDisk", json!({"url": "https://yadi.sk/d/x"})),
+        ("GetOperationStatus", json!({"operation": "abc"})),
+        ("GetTrashList", json!({})),
+        ("RestoreFromTrash", json!({"path": "trash:/a"})),
+        ("ClearTrash", json!({})),
+        ("UploadDirectory", json!({"local_dir": dir.0, "path": "/backup"})),
+        (
+            "DownloadDirectory",
+            json!({"path": "/backup", "local_dir": dir.path("out")}),
+        ),
+    ];
+    let registered: Vec<String> = diskbridge::registry::methods()
+        .iter()
+        .filter(|m| m.module == "YandexDisk" && m.auth == diskbridge::registry::Auth::Yandex)
+        .map(|m| m.name.to_string())
+        .collect();
+    assert_eq!(
+        calls.len(),
+        registered.len(),
+        "every token method is covered: {registered:?}"
+    );
+    for (method, mut params) in calls {
+        params["token"] = json!("y0_not_a_valid_token");
+        let error = err(disk.sb.call(&format!("YandexDisk.{method}"), params));
+        assert_eq!(error["code"], "unauthorized", "{method}: {error}");
+        assert_eq!(error["upstream"]["error"], "UnauthorizedError", "{method}");
+    }
+    // Without a token at all, the registry refuses before anything is sent.
+    assert_eq!(
+        err(disk.sb.call("YandexDisk.GetObject", json!({"path": "/"})))["code"],
+        "invalid_params"
+    );
 }

@@ -635,7 +635,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_clear_trash(params_json: *const 
     unsafe { call_method("YandexDisk.ClearTrash", params_json) }
 }
 
-/// `YandexDisk.UploadDirectory`: Uploads a folder tree. A file that cannot be uploaded is reported in `errors` and the rest goes on.
+/// `YandexDisk.UploadDirectory`: Uploads a folder tree. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.
 ///
 /// Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `path` (required), `overwrite`, `skip_unchanged`, `credentials`, `options`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with

@@ -362,7 +362,7 @@ pub const METHODS: &[Method] = &[
             Param::boolean("overwrite", "false", "Replace remote files whose content differs; without it they are reported in `errors`."),
             Param::boolean("skip_unchanged", "true", "Skip files whose md5 equals the remote one, so a repeated backup sends only what changed."),
         ],
-        "Uploads a folder tree. A file that cannot be uploaded is reported in `errors` and the rest goes on.",
+        "Uploads a folder tree. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.",
         "`{\"uploaded\", \"skipped\", \"bytes\", \"errors\": [{\"path\", \"code\", \"message\"}]}`",
         handler!(upload_directory),
     ),
@@ -1096,6 +1096,22 @@ async fn download(
 // ---------------------------------------------------------------------------------------------
 // Folder trees.
 
+/// Whether an error concerns one file only, so the rest of the tree goes on; anything else
+/// (a refused token, an unreachable service, a full Disk, a cancellation) stops the transfer.
+fn concerns_one_file(error: &Error) -> bool {
+    matches!(
+        error.code,
+        ErrorCode::UnsafePath
+            | ErrorCode::Conflict
+            | ErrorCode::LocalIo
+            | ErrorCode::ChecksumMismatch
+            | ErrorCode::NotFound
+            | ErrorCode::PayloadTooLarge
+            | ErrorCode::Locked
+            | ErrorCode::BadRequest
+    )
+}
+
 /// A per-file problem of a folder transfer; the rest of the tree goes on.
 fn tree_error(errors: &mut Vec<Value>, path: &str, error: &Error) {
     errors.push(json!({"path": path, "code": error.code.as_str(), "message": error.message}));
@@ -1193,7 +1209,7 @@ async fn upload_directory(call: Call) -> Result<Value> {
                 bytes += size;
             }
             Ok(false) => skipped += 1,
-            Err(error) if error.code == ErrorCode::Cancelled => return Err(error),
+            Err(error) if !concerns_one_file(&error) => return Err(error),
             Err(error) => tree_error(&mut errors, &relative, &error),
         }
         done += size;
@@ -1386,7 +1402,7 @@ async fn download_directory(call: Call) -> Result<Value> {
                 bytes += size;
             }
             Ok(false) => skipped += 1,
-            Err(error) if error.code == ErrorCode::Cancelled => return Err(error),
+            Err(error) if !concerns_one_file(&error) => return Err(error),
             Err(error) => tree_error(&mut errors, &relative, &error),
         }
         done += size;
