@@ -409,6 +409,14 @@ fn listings_follow_every_page() {
         .map(|r| r["query"].as_str().unwrap_or("").to_string())
         .collect();
     assert_eq!(pages, ["page=1&perPage=100", "page=2&perPage=100"]);
+    // An employee who moved onto the next page while the pages were read is listed once.
+    sb.fault(json!({
+        "method": "GET", "path": format!("/yandex-360/directory/v1/org/{ORG_ID}/users"), "status": 200,
+        "body": {"users": [{"id": "1130000000000003", "nickname": "maria.ivanova"}], "page": 1, "pages": 2, "perPage": 2, "total": 3}
+    }));
+    let shifted = ok(sb.call("Yandex360.GetUsers", json!({"token": owner, "org_id": ORG_ID})));
+    assert_eq!(shifted["users"].as_array().unwrap().len(), 1, "{shifted}");
+    assert_eq!(shifted["users"][0]["nickname"], "maria.ivanova");
 
     // Organizations follow nextPageToken: the first page (played by a fault) points to the next.
     sb.clear_requests();

@@ -10,7 +10,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
@@ -74,16 +74,35 @@ const PERMISSION_DENIED: u32 = 7;
 const FAILED_PRECONDITION: u32 = 9;
 const UNAUTHENTICATED: u32 = 16;
 
-/// The 360 API's error body. [unverified] the texts; the shape and status are per §5.1.
-fn api_error(status: StatusCode, code: u32, message: &str) -> Response {
-    json_response(
-        status,
-        "application/json",
-        &json!({"code": code, "message": message, "details": []}),
-    )
+/// A refusal in the 360 API's error body. [unverified] the texts; the shape and statuses are
+/// per §5.1.
+struct ApiError {
+    status: StatusCode,
+    code: u32,
+    message: String,
 }
 
-fn invalid_argument(message: &str) -> Response {
+type ApiResult<T> = Result<T, ApiError>;
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        json_response(
+            self.status,
+            "application/json",
+            &json!({"code": self.code, "message": self.message, "details": []}),
+        )
+    }
+}
+
+fn api_error(status: StatusCode, code: u32, message: &str) -> ApiError {
+    ApiError {
+        status,
+        code,
+        message: message.into(),
+    }
+}
+
+fn invalid_argument(message: &str) -> ApiError {
     api_error(StatusCode::BAD_REQUEST, INVALID_ARGUMENT, message)
 }
 
@@ -92,7 +111,7 @@ fn ok_json(body: Value) -> Response {
 }
 
 /// The caller of an API request: a valid token (else 401) that carries `scope` (else 403).
-fn caller(state: &Shared, headers: &HeaderMap, scope: &str) -> Result<TokenOwner, Response> {
+fn caller(state: &Shared, headers: &HeaderMap, scope: &str) -> ApiResult<TokenOwner> {
     let owner = token_owner(state, headers)
         .ok_or_else(|| api_error(StatusCode::UNAUTHORIZED, UNAUTHENTICATED, "Unauthenticated"))?;
     if !owner.scopes.iter().any(|s| s == scope) {
@@ -109,7 +128,7 @@ fn caller(state: &Shared, headers: &HeaderMap, scope: &str) -> Result<TokenOwner
 /// else, and any organization the caller does not own, gets 403. [unverified] that an
 /// organization nobody owns answers 403 rather than 404; telling them apart would reveal which
 /// organizations exist.
-fn owner_of(state: &Shared, headers: &HeaderMap, scope: &str, org_id: &str) -> Result<TokenOwner, Response> {
+fn owner_of(state: &Shared, headers: &HeaderMap, scope: &str, org_id: &str) -> ApiResult<TokenOwner> {
     let caller = caller(state, headers, scope)?;
     let Ok(org_id) = org_id.parse::<u64>() else {
         return Err(invalid_argument("orgId must be an integer"));
@@ -125,7 +144,7 @@ fn owner_of(state: &Shared, headers: &HeaderMap, scope: &str, org_id: &str) -> R
 }
 
 /// A non-negative integer query value, or its default when absent.
-fn query_number(query: &[(String, String)], key: &str, default: usize) -> Result<usize, Response> {
+fn query_number(query: &[(String, String)], key: &str, default: usize) -> ApiResult<usize> {
     match field(query, key) {
         None => Ok(default),
         Some(text) => text
@@ -155,21 +174,17 @@ async fn organizations(
     AxumState(state): AxumState<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Response {
-    let caller = match caller(&state, &headers, SCOPE_READ_ORGANIZATION) {
-        Ok(caller) => caller,
-        Err(refused) => return refused,
-    };
+) -> ApiResult<Response> {
+    let caller = caller(&state, &headers, SCOPE_READ_ORGANIZATION)?;
     let query = parse_form(query.unwrap_or_default().as_bytes());
-    let size = match query_number(&query, "pageSize", 100) {
-        Ok(0) => 100,
-        Ok(size) => size.min(max_page_size(&state)),
-        Err(refused) => return refused,
+    let size = match query_number(&query, "pageSize", 100)? {
+        0 => 100,
+        size => size.min(max_page_size(&state)),
     };
     let offset = match field(&query, "pageToken").map(str::parse::<usize>) {
         None => 0,
         Some(Ok(offset)) => offset,
-        Some(Err(_)) => return invalid_argument("invalid pageToken"),
+        Some(Err(_)) => return Err(invalid_argument("invalid pageToken")),
     };
     let member = accounts::yandex_user(&caller.uid).is_some_and(|u| u.in_org);
     let owner = accounts::default_yandex_user();
@@ -193,7 +208,7 @@ async fn organizations(
     } else {
         String::new()
     };
-    ok_json(json!({"organizations": page, "nextPageToken": next}))
+    Ok(ok_json(json!({"organizations": page, "nextPageToken": next})))
 }
 
 fn user_json(user: &YandexUser) -> Value {
@@ -231,20 +246,16 @@ async fn users(
     headers: HeaderMap,
     Path(org_id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Response {
-    if let Err(refused) = owner_of(&state, &headers, SCOPE_READ_USERS, &org_id) {
-        return refused;
-    }
+) -> ApiResult<Response> {
+    owner_of(&state, &headers, SCOPE_READ_USERS, &org_id)?;
     let query = parse_form(query.unwrap_or_default().as_bytes());
-    let page = match query_number(&query, "page", 1) {
-        Ok(0) => return invalid_argument("page starts at 1"),
-        Ok(page) => page,
-        Err(refused) => return refused,
+    let page = match query_number(&query, "page", 1)? {
+        0 => return Err(invalid_argument("page starts at 1")),
+        page => page,
     };
-    let per_page = match query_number(&query, "perPage", DEFAULT_PER_PAGE) {
-        Ok(0) => DEFAULT_PER_PAGE,
-        Ok(per_page) => per_page.min(max_page_size(&state)),
-        Err(refused) => return refused,
+    let per_page = match query_number(&query, "perPage", DEFAULT_PER_PAGE)? {
+        0 => DEFAULT_PER_PAGE,
+        per_page => per_page.min(max_page_size(&state)),
     };
     let all: Vec<&YandexUser> = members().collect();
     let users: Vec<Value> = all
@@ -253,13 +264,13 @@ async fn users(
         .take(per_page)
         .map(|u| user_json(u))
         .collect();
-    ok_json(json!({
+    Ok(ok_json(json!({
         "users": users,
         "page": page,
         "pages": all.len().div_ceil(per_page),
         "perPage": per_page,
         "total": all.len(),
-    }))
+    })))
 }
 
 fn applications_json(applications: &[Application]) -> Value {
@@ -276,17 +287,15 @@ async fn get_applications(
     AxumState(state): AxumState<AppState>,
     headers: HeaderMap,
     Path(org_id): Path<String>,
-) -> Response {
-    if let Err(refused) = owner_of(&state, &headers, SCOPE_APPS_READ, &org_id) {
-        return refused;
-    }
-    ok_json(applications_json(&lock(&state.y360).applications))
+) -> ApiResult<Response> {
+    owner_of(&state, &headers, SCOPE_APPS_READ, &org_id)?;
+    Ok(ok_json(applications_json(&lock(&state.y360).applications)))
 }
 
 /// Reads `{"applications": [{"id", "scopes": [...]}]}`; each id must be a known OAuth client and
 /// each scope one of that client's rights. [unverified] how the real service refuses an unknown
 /// client or scope; here 400 INVALID_ARGUMENT naming it.
-fn parse_applications(body: &[u8]) -> Result<Vec<Application>, Response> {
+fn parse_applications(body: &[u8]) -> ApiResult<Vec<Application>> {
     let body: Value = serde_json::from_slice(body).map_err(|_| invalid_argument("the body must be a JSON object"))?;
     let Some(items) = body.get("applications").and_then(Value::as_array) else {
         return Err(invalid_argument("applications: an array is required"));
@@ -335,24 +344,19 @@ async fn set_applications(
     headers: HeaderMap,
     Path(org_id): Path<String>,
     body: Bytes,
-) -> Response {
-    if let Err(refused) = owner_of(&state, &headers, SCOPE_APPS_WRITE, &org_id) {
-        return refused;
-    }
-    let applications = match parse_applications(&body) {
-        Ok(applications) => applications,
-        Err(refused) => return refused,
-    };
+) -> ApiResult<Response> {
+    owner_of(&state, &headers, SCOPE_APPS_WRITE, &org_id)?;
+    let applications = parse_applications(&body)?;
     let mut y360 = lock(&state.y360);
     if !y360.activated {
-        return api_error(
+        return Err(api_error(
             StatusCode::BAD_REQUEST,
             FAILED_PRECONDITION,
             "Service applications are not activated for the organization",
-        );
+        ));
     }
     y360.applications = applications;
-    ok_json(applications_json(&y360.applications))
+    Ok(ok_json(applications_json(&y360.applications)))
 }
 
 /// `DELETE .../service_applications`: clears the list, allowed whether or not the feature is on.
@@ -360,29 +364,33 @@ async fn clear_applications(
     AxumState(state): AxumState<AppState>,
     headers: HeaderMap,
     Path(org_id): Path<String>,
-) -> Response {
-    if let Err(refused) = owner_of(&state, &headers, SCOPE_APPS_WRITE, &org_id) {
-        return refused;
-    }
+) -> ApiResult<Response> {
+    owner_of(&state, &headers, SCOPE_APPS_WRITE, &org_id)?;
     lock(&state.y360).applications.clear();
-    ok_json(json!({}))
+    Ok(ok_json(json!({})))
 }
 
-async fn activate(AxumState(state): AxumState<AppState>, headers: HeaderMap, Path(org_id): Path<String>) -> Response {
+async fn activate(
+    AxumState(state): AxumState<AppState>,
+    headers: HeaderMap,
+    Path(org_id): Path<String>,
+) -> ApiResult<Response> {
     switch(&state, &headers, &org_id, true)
 }
 
-async fn deactivate(AxumState(state): AxumState<AppState>, headers: HeaderMap, Path(org_id): Path<String>) -> Response {
+async fn deactivate(
+    AxumState(state): AxumState<AppState>,
+    headers: HeaderMap,
+    Path(org_id): Path<String>,
+) -> ApiResult<Response> {
     switch(&state, &headers, &org_id, false)
 }
 
 /// `POST .../activate` and `.../deactivate`: `{}`, also when the feature already was that way.
-fn switch(state: &Shared, headers: &HeaderMap, org_id: &str, on: bool) -> Response {
-    if let Err(refused) = owner_of(state, headers, SCOPE_APPS_WRITE, org_id) {
-        return refused;
-    }
+fn switch(state: &Shared, headers: &HeaderMap, org_id: &str, on: bool) -> ApiResult<Response> {
+    owner_of(state, headers, SCOPE_APPS_WRITE, org_id)?;
     lock(&state.y360).activated = on;
-    ok_json(json!({}))
+    Ok(ok_json(json!({})))
 }
 
 const SUBJECT_UID: &str = "urn:yandex:params:oauth:token-type:uid";

@@ -5,6 +5,8 @@
 //! The API replaces the whole list of service applications on every write, so adding or removing
 //! one application reads the list, changes it and writes all of it back.
 
+use std::collections::HashSet;
+
 use serde_json::{json, Map, Value};
 
 use crate::call::Call;
@@ -234,6 +236,7 @@ async fn get_organizations(call: Call) -> Result<Value> {
 async fn get_users(call: Call) -> Result<Value> {
     let url = api_url(&call, &format!("/directory/v1/org/{}/users", org_id(&call)?))?;
     let mut users: Vec<Value> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for page_number in 1..=MAX_PAGES {
         let request = Request::get(Service::Yandex360, url.clone())
             .query("page", &page_number.to_string())
@@ -246,7 +249,8 @@ async fn get_users(call: Call) -> Result<Value> {
                 .and_then(Value::as_u64)
                 .is_none_or(|pages| page_number as u64 >= pages);
         for user in found {
-            if user.get("id").is_none() || !users.iter().any(|u| u.get("id") == user.get("id")) {
+            // Compared as JSON text, so ids given as strings or as numbers both work.
+            if user.get("id").is_none_or(|id| seen.insert(id.to_string())) {
                 users.push(user);
             }
         }
