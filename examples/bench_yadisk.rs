@@ -90,6 +90,9 @@ fn main() {
     );
     let (_sandbox, url) = start_sandbox(&sandbox_binary);
     let options = json!({"sandbox": url});
+    if std::env::var_os("BENCH_LOG").is_some() {
+        call("Library.Configure", &json!({"log": {"stderr": true, "level": "info"}}));
+    }
 
     let dir = std::env::temp_dir().join(format!("diskbridge-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The one test command: formatting, lints, every Rust test (library through the C ABI, sandbox),
-# the C tests and example under valgrind, the whole-run secret audit, and the freshness of the
-# generated files (header, exports, docs). Everything talks to 127.0.0.1 only.
+# The one test command: formatting, lints, every Rust test (library through the C ABI, sandbox,
+# the 1C add-in's tables), the C tests and example under valgrind, the 1C add-in's zip and its
+# test host under valgrind, the whole-run secret audit, and the freshness of the generated files
+# (header, exports, docs). Everything talks to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -42,6 +43,9 @@ cargo test --workspace
 
 step "C tests and example under valgrind"
 bindings/c/run-tests.sh
+
+step "1C add-in: the zip, and the test host under valgrind"
+bindings/onec/run-tests.sh
 
 step "secret audit of the whole run"
 cargo test --test secret_audit -- --ignored --exact whole_run_audit

@@ -51,7 +51,8 @@ impl Call {
 }
 
 /// Runs `method` with `params` (a JSON text) and returns the reply envelope as JSON text.
-/// Blocks the calling thread; the work runs on the process-wide runtime.
+/// Blocks the calling thread; the work runs on the process-wide runtime (so a progress
+/// callback is called from a library thread).
 pub fn call_blocking(method: &str, params: &str, progress: Progress) -> String {
     let params = match serde_json::from_str::<Value>(params) {
         Ok(params) => params,
@@ -63,7 +64,21 @@ pub fn call_blocking(method: &str, params: &str, progress: Progress) -> String {
             return envelope(Err(error), None).to_string();
         }
     };
-    crate::runtime::block_on(run(method.to_string(), params, progress)).to_string()
+    // The call runs as a task on the runtime's workers, beside the connection tasks it talks
+    // to, rather than on the host's thread: chunks of a transfer then change hands within the
+    // runtime instead of waking the host thread for each one.
+    let task = crate::runtime::runtime().spawn(run(method.to_string(), params, progress));
+    match crate::runtime::block_on(task) {
+        Ok(reply) => reply.to_string(),
+        Err(failure) => {
+            let what = if failure.is_panic() { "a panic" } else { "cancellation" };
+            let error = Error::new(
+                ErrorCode::Internal,
+                format!("internal error (please report): the call ended in {what}"),
+            );
+            envelope(Err(error), None).to_string()
+        }
+    }
 }
 
 /// Runs a method and returns the reply envelope. Boxed so a method may start other calls

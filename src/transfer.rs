@@ -307,13 +307,16 @@ enum Piece {
 struct Pipeline {
     md5: Option<Stage<String>>,
     main: Option<Stage<std::io::Result<(String, Output)>>>,
+    /// Network chunks are small; they are gathered into pieces of about `CHUNK / 2` so the
+    /// threads are woken per piece, not per chunk.
+    pending: BytesMut,
 }
 
 /// A pipeline thread and the channel feeding it.
 type Stage<T> = (tokio::sync::mpsc::Sender<Piece>, std::thread::JoinHandle<T>);
 
-/// Chunks in flight to each pipeline thread.
-const PIPELINE_DEPTH: usize = 32;
+/// Pieces in flight to each pipeline thread (the pieces are shared, not copied, between them).
+const PIPELINE_DEPTH: usize = 16;
 
 impl Pipeline {
     fn start(output: Output) -> Pipeline {
@@ -363,7 +366,30 @@ impl Pipeline {
         Pipeline {
             md5: Some((md5_tx, md5)),
             main: Some((main_tx, main)),
+            pending: BytesMut::new(),
         }
+    }
+
+    /// Adds received bytes, sending a piece once enough have gathered.
+    async fn push(&mut self, chunk: &[u8]) -> bool {
+        self.pending.extend_from_slice(chunk);
+        self.pending.len() < CHUNK / 2 || self.flush().await
+    }
+
+    /// Sends what has gathered; false when the writing thread has stopped.
+    async fn flush(&mut self) -> bool {
+        if self.pending.is_empty() {
+            return true;
+        }
+        let piece = self.pending.split().freeze();
+        self.pending.reserve(CHUNK);
+        self.send(|| Piece::Bytes(piece.clone())).await
+    }
+
+    /// Starts over: what was gathered or sent is dropped.
+    async fn restart(&mut self) -> bool {
+        self.pending.clear();
+        self.send(|| Piece::Restart).await
     }
 
     /// Hands a piece to both threads; false when the writing thread has stopped (a write
@@ -377,6 +403,8 @@ impl Pipeline {
 
     /// Closes the channels and waits for the threads: (md5, sha256, output).
     async fn finish(mut self) -> std::io::Result<(String, String, Output)> {
+        // If the writing thread has stopped, joining it below tells why.
+        self.flush().await;
         let (md5_tx, md5) = self.md5.take().expect("finished once");
         let (main_tx, main) = self.main.take().expect("finished once");
         drop((md5_tx, main_tx));
@@ -444,7 +472,7 @@ where
             Output::File(std::io::BufWriter::with_capacity(CHUNK, file))
         }
     };
-    let pipeline = Pipeline::start(output);
+    let mut pipeline = Pipeline::start(output);
     let write_error = |err: std::io::Error| match &temp {
         Some(temp) => Error::local_io(&format!("cannot write {}", temp.path.display()), &err),
         None => Error::local_io("cannot keep the download in memory", &err),
@@ -453,6 +481,7 @@ where
     let idle = Duration::from_secs_f64(call.config.timeouts.read_s);
     let policy = &call.config.retries;
     let mut url = link().await?;
+    let started = std::time::Instant::now();
     let mut received = 0u64;
     let mut failures = 0u32;
     let mut fresh_links = 0u32;
@@ -480,7 +509,7 @@ where
                     200 | 206 => {
                         if status == 200 && offset > 0 || status == 206 && range_start(&response) != Some(offset) {
                             // The server sent the file from another place than asked: start over.
-                            if !pipeline.send(|| Piece::Restart).await {
+                            if !pipeline.restart().await {
                                 return Err(stopped_writer(pipeline, write_error).await);
                             }
                             received = 0;
@@ -496,7 +525,7 @@ where
                                     if memory && received > cap {
                                         return Err(too_large(cap));
                                     }
-                                    if !pipeline.send(|| Piece::Bytes(chunk.clone())).await {
+                                    if !pipeline.push(&chunk).await {
                                         return Err(stopped_writer(pipeline, write_error).await);
                                     }
                                     failures = 0;
@@ -568,7 +597,18 @@ where
             progress.sleep(wait).await?;
         }
     }
+    let network_s = started.elapsed().as_secs_f64();
     let (md5, sha256, output) = pipeline.finish().await.map_err(write_error)?;
+    call.log(
+        Level::Info,
+        "transfer",
+        &format!(
+            "GET {}: {received} bytes in {network_s:.2} s ({:.1} MB/s), verified and written {:.2} s later",
+            http::target_of(&url),
+            received as f64 / network_s.max(1e-6) / 1e6,
+            started.elapsed().as_secs_f64() - network_s
+        ),
+    );
     let checksums = Checksums {
         size: received,
         md5,

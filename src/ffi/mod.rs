@@ -4,8 +4,7 @@
 
 #![allow(non_camel_case_types)]
 
-// Generated (tests/generated.rs compares it with the registry byte for byte), so rustfmt must
-// leave it as generated: some export names are longer than a formatted signature line.
+// Generated (see `render_exports`), and kept as generated: rustfmt would rewrap long signatures.
 #[rustfmt::skip]
 pub mod exports;
 
