@@ -6,7 +6,7 @@ use std::ffi::{CStr, CString};
 use base64::Engine;
 
 use diskbridge::ffi::{diskbridge_call, diskbridge_free, diskbridge_version};
-use diskbridge_sandbox::{Sandbox, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
+use diskbridge_sandbox::{Sandbox, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use diskbridge_sandbox::{YANDEX_SERVICE_CLIENT_ID, YANDEX_SERVICE_CLIENT_SECRET};
 use serde_json::{json, Value};
 
@@ -188,6 +188,8 @@ fn main() {
     );
     println!("{}", revoked["result"]);
 
+    google_tour();
+
     administrator_tour();
 
     println!("\nTour complete.");
@@ -321,4 +323,112 @@ fn administrator_tour() {
         "Yandex360.DeactivateServiceApplications",
         json!({"token": owner, "org_id": org_id}),
     );
+}
+
+/// Google: sign-in without copy-paste (the tour plays the browser), then Drive.
+fn google_tour() {
+    step("GoogleWorkspace.StartLoopbackAuthorization: a listener on 127.0.0.1 waits for the browser");
+    let started = call(
+        "GoogleWorkspace.StartLoopbackAuthorization",
+        json!({"client_id": GOOGLE_CLIENT_ID, "client_secret": GOOGLE_CLIENT_SECRET, "scopes": ["drive"]}),
+    )["result"]
+        .clone();
+    println!("open in a browser: {}…", &started["url"].as_str().unwrap()[..80]);
+
+    step("The person consents; Google sends the browser to the listener (played by the tour)");
+    let browser = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let consent = browser
+        .get(started["url"].as_str().unwrap())
+        .send()
+        .expect("the consent page answers");
+    let listener = consent.headers()["location"].to_str().unwrap().to_string();
+    let page = browser.get(&listener).send().expect("the listener answers");
+    println!(
+        "the browser is sent to {} and shows: {}",
+        started["redirect_uri"],
+        if page.text().unwrap_or_default().contains("close this window") {
+            "\"You are signed in. You can close this window…\""
+        } else {
+            "?"
+        }
+    );
+
+    step("GoogleWorkspace.CompleteLoopbackAuthorization: the code was exchanged the moment it arrived");
+    let tokens = call(
+        "GoogleWorkspace.CompleteLoopbackAuthorization",
+        json!({"session": started["session"]}),
+    )["result"]
+        .clone();
+    println!(
+        "access_token {}  refresh_token {}  expires_in {}",
+        masked(&tokens["access_token"]),
+        masked(&tokens["refresh_token"]),
+        tokens["expires_in"]
+    );
+    let credentials = json!({
+        "access_token": tokens["access_token"],
+        "refresh_token": tokens["refresh_token"],
+        "client_id": GOOGLE_CLIENT_ID,
+        "client_secret": GOOGLE_CLIENT_SECRET,
+    });
+
+    step("GoogleDrive.CreateFolder and GoogleDrive.UploadFile (resumable above the threshold)");
+    let folder = call(
+        "GoogleDrive.CreateFolder",
+        json!({"credentials": credentials, "name": "diskbridge tour"}),
+    )["result"]
+        .clone();
+    let dir = std::env::temp_dir().join(format!("diskbridge-tour-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let local = dir.join("tour.bin");
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024 + 17).map(|i: u32| (i % 251) as u8).collect();
+    std::fs::write(&local, &bytes).unwrap();
+    let file = call(
+        "GoogleDrive.UploadFile",
+        json!({"credentials": credentials, "file": local.to_str().unwrap(),
+               "description": {"Parent": folder["id"], "Description": "uploaded by the tour"},
+               "resumable_threshold": 1048576, "chunk_size": 1048576}),
+    )["result"]
+        .clone();
+    println!(
+        "{} stored: {} bytes, md5 {}",
+        file["name"], file["size"], file["md5Checksum"]
+    );
+
+    step("GoogleDrive.GetFilesList: every page, trashed files left out");
+    let files = call(
+        "GoogleDrive.GetFilesList",
+        json!({"credentials": credentials, "directory": folder["id"]}),
+    )["result"]
+        .clone();
+    for item in files.as_array().unwrap() {
+        println!("{}  {}", item["id"], item["name"]);
+    }
+
+    step("GoogleDrive.DownloadFile: streamed, verified against md5Checksum, replaced atomically");
+    let saved = dir.join("tour-copy.bin");
+    let downloaded = call(
+        "GoogleDrive.DownloadFile",
+        json!({"credentials": credentials, "file_id": file["id"], "save_path": saved.to_str().unwrap()}),
+    )["result"]
+        .clone();
+    println!("{} bytes, md5 {}", downloaded["size"], downloaded["md5"]);
+
+    step("GoogleDrive.CreateComment and GetCommentList");
+    call(
+        "GoogleDrive.CreateComment",
+        json!({"credentials": credentials, "file_id": file["id"], "comment": "Checked by the tour"}),
+    );
+    let comments = call(
+        "GoogleDrive.GetCommentList",
+        json!({"credentials": credentials, "file_id": file["id"]}),
+    )["result"]
+        .clone();
+    for comment in comments["comments"].as_array().unwrap() {
+        println!("{}: {}", comment["author"]["displayName"], comment["content"]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

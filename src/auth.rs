@@ -17,7 +17,7 @@ use crate::call::Call;
 use crate::error::{Error, Result};
 use crate::log::Level;
 use crate::registry::{Args, Auth, Method};
-use crate::services::yandex_id;
+use crate::services::{google_auth, yandex_id};
 
 /// Refresh this long before `expires_at`, so a token never expires in flight.
 const REFRESH_MARGIN_S: i64 = 60;
@@ -100,7 +100,7 @@ impl Session {
             return Ok(None);
         }
         let credentials = match args.value("credentials") {
-            Some(Value::Object(map)) => Some(validate_credentials(map)?),
+            Some(Value::Object(map)) => Some(validate_credentials(map, method.auth)?),
             _ => None,
         };
         let access_token = args
@@ -132,6 +132,7 @@ impl Session {
         let token = state.access_token.clone().unwrap_or_default();
         Ok(match self.provider {
             Auth::Yandex | Auth::YandexOptional | Auth::None => format!("OAuth {token}"),
+            Auth::Google => format!("Bearer {token}"),
         })
     }
 
@@ -173,6 +174,10 @@ impl Session {
             (Auth::Yandex | Auth::YandexOptional, None) => {
                 yandex_id::refresh_shared(call, &client_id, &client_secret, &refresh_token, ROTATION_GRACE).await?
             }
+            // Google keeps the refresh token: the answer has none and the caller's stays.
+            (Auth::Google, _) => {
+                google_auth::refresh_shared(call, &client_id, &client_secret, &refresh_token, ROTATION_GRACE).await?
+            }
             (Auth::None, _) => unreachable!("methods without auth have no session"),
         };
         call.add_secret(&tokens.access_token);
@@ -213,7 +218,7 @@ fn as_unix_seconds(value: &Value) -> Option<i64> {
     }
 }
 
-fn validate_credentials(map: &Map<String, Value>) -> Result<Map<String, Value>> {
+fn validate_credentials(map: &Map<String, Value>, provider: Auth) -> Result<Map<String, Value>> {
     let shape = "credentials are {access_token?, refresh_token, client_id, client_secret, expires_at?}, or for a \
                  Yandex 360 service application {client_id, client_secret, subject: {user_id} or {user_email}}";
     let has = |key: &str| map.get(key).and_then(Value::as_str).is_some_and(|v| !v.is_empty());
@@ -223,6 +228,11 @@ fn validate_credentials(map: &Map<String, Value>) -> Result<Map<String, Value>> 
         Some(_) if has("refresh_token") => {
             return Err(Error::invalid_params(
                 "`credentials` hold a refresh_token and a subject: give one of them",
+            ))
+        }
+        Some(_) if provider == Auth::Google => {
+            return Err(Error::invalid_params(
+                "`credentials.subject` names an employee for a Yandex 360 service application; Google methods take {access_token?, refresh_token, client_id, client_secret, expires_at?}",
             ))
         }
         Some(subject) => {

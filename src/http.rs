@@ -33,6 +33,8 @@ enum Body {
     Empty,
     Form(Vec<(String, String)>),
     Json(Value),
+    /// A small body held in memory (a multipart upload below its threshold), cheap to resend.
+    Bytes(String, Bytes),
 }
 
 impl Request {
@@ -65,6 +67,11 @@ impl Request {
         Request::new(reqwest::Method::DELETE, service, url, true)
     }
 
+    /// A PATCH of metadata sets fields to given values, so sending it again changes nothing more.
+    pub fn patch(service: Service, url: Url) -> Request {
+        Request::new(reqwest::Method::PATCH, service, url, true)
+    }
+
     pub fn query(mut self, key: &str, value: &str) -> Request {
         self.url.query_pairs_mut().append_pair(key, value);
         self
@@ -77,6 +84,12 @@ impl Request {
 
     pub fn json(mut self, body: Value) -> Request {
         self.body = Body::Json(body);
+        self
+    }
+
+    /// A body of `content_type` held in memory.
+    pub fn bytes(mut self, content_type: String, body: Bytes) -> Request {
+        self.body = Body::Bytes(content_type, body);
         self
     }
 
@@ -291,6 +304,9 @@ async fn attempt_once(
         Body::Json(value) => builder
             .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
             .body(value.to_string()),
+        Body::Bytes(content_type, bytes) => builder
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(bytes.clone()),
     };
     let idle = Duration::from_secs_f64(call.config.timeouts.read_s);
     let mut response = within(idle, builder.send()).await?;
@@ -335,15 +351,16 @@ pub async fn within<T>(
 }
 
 /// 429 and 5xx (and Google's rate-limit 403s) are retried; a request that is not idempotent
-/// only on 429, which says the request was refused before any work was done.
+/// only on 429 and the rate-limit 403s, which say the request was refused before any work was
+/// done.
 fn should_retry_status(request: &Request, response: &Response) -> bool {
     let status = response.status;
-    let transient =
-        status == 429 || matches!(status, 500 | 502 | 503 | 504) || is_rate_limit_403(request.service, response);
-    transient && (request.idempotent || status == 429)
+    let refused = status == 429 || is_rate_limit_403(request.service, response);
+    refused || (matches!(status, 500 | 502 | 503 | 504) && request.idempotent)
 }
 
-fn is_rate_limit_403(service: Service, response: &Response) -> bool {
+/// Google's 403 that says "too many requests" (retried like a 429), not "forbidden".
+pub fn is_rate_limit_403(service: Service, response: &Response) -> bool {
     response.status == 403
         && service == Service::GoogleDrive
         && matches!(

@@ -140,9 +140,12 @@ impl Param {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Auth {
     None,
+    /// `Authorization: OAuth <token>`; credentials refresh at Yandex OAuth.
     Yandex,
     /// Yandex, but the token may be left out (public resources).
     YandexOptional,
+    /// `Authorization: Bearer <token>`; credentials refresh at Google OAuth.
+    Google,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,7 +164,7 @@ pub struct Method {
     /// More full names accepted (`GoogleDrive.RefreshToken` for `GoogleWorkspace.RefreshToken`).
     pub aliases: &'static [&'static str],
     pub origin: Origin,
-    /// With `Auth::Yandex` the method takes `token` (first, as in OPI) or
+    /// With `Auth::Yandex` or `Auth::Google` the method takes `token` (first, as in OPI) or
     /// `credentials`.
     pub auth: Auth,
     pub params: &'static [Param],
@@ -229,6 +232,7 @@ impl Method {
                 Auth::None => Value::Null,
                 Auth::Yandex => json!("yandex"),
                 Auth::YandexOptional => json!("yandex (optional)"),
+                Auth::Google => json!("google"),
             },
             "c_export": self.c_export(),
             "doc": self.doc,
@@ -435,7 +439,10 @@ pub fn decode(method: &Method, params: &Map<String, Value>) -> Result<Args> {
             args.values.insert(param.key, default);
         }
     }
-    if method.auth == Auth::Yandex && !args.values.contains_key("token") && !args.values.contains_key("credentials") {
+    if matches!(method.auth, Auth::Yandex | Auth::Google)
+        && !args.values.contains_key("token")
+        && !args.values.contains_key("credentials")
+    {
         return Err(Error::invalid_params(format!(
             "{} needs `token` (an access token) or `credentials`",
             method.full_name()

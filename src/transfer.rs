@@ -4,6 +4,7 @@
 //! Memory stays bounded by the chunk size, never by the file size.
 
 use std::future::Future;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,9 +12,9 @@ use std::time::Duration;
 use base64::Engine;
 use bytes::{Bytes, BytesMut};
 use md5::Md5;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, RANGE, USER_AGENT};
+use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, RANGE, USER_AGENT};
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use url::Url;
 
 use crate::call::Call;
@@ -33,21 +34,27 @@ pub struct Checksums {
     pub sha256: String,
 }
 
+/// Running checksums of bytes taken in order.
 #[derive(Clone, Default)]
-struct Hashers {
+pub struct Hashers {
     md5: Md5,
     sha256: Sha256,
     size: u64,
 }
 
 impl Hashers {
-    fn update(&mut self, bytes: &[u8]) {
+    pub fn update(&mut self, bytes: &[u8]) {
         self.md5.update(bytes);
         self.sha256.update(bytes);
         self.size += bytes.len() as u64;
     }
 
-    fn finish(self) -> Checksums {
+    /// How many bytes went in.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn finish(self) -> Checksums {
         Checksums {
             size: self.size,
             md5: hex(&self.md5.finalize()),
@@ -61,6 +68,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// What an upload sends: a local file, or bytes given inline as base64.
+#[derive(Clone)]
 pub enum Source {
     File { path: PathBuf, size: u64 },
     Bytes(Bytes),
@@ -122,6 +130,79 @@ impl Source {
         Ok(hashers.finish())
     }
 
+    /// Adds `range` of the source to `hashers`, reading a file a chunk at a time.
+    pub async fn hash_range(&self, range: Range<u64>, hashers: &mut Hashers) -> Result<()> {
+        match self {
+            Source::Bytes(bytes) => hashers.update(&bytes[range.start as usize..range.end as usize]),
+            Source::File { path, .. } => {
+                let mut file = open_at(path, range.start).await?;
+                let mut left = range.end - range.start;
+                let mut buffer = vec![0u8; CHUNK];
+                while left > 0 {
+                    let want = left.min(CHUNK as u64) as usize;
+                    let read = file.read(&mut buffer[..want]).await.map_err(|e| read_error(path, &e))?;
+                    if read == 0 {
+                        return Err(changed_under_us(path));
+                    }
+                    hashers.update(&buffer[..read]);
+                    left -= read as u64;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole source in memory, for small bodies (the caller bounds the size).
+    pub async fn read_all(&self) -> Result<Bytes> {
+        match self {
+            Source::Bytes(bytes) => Ok(bytes.clone()),
+            Source::File { path, size } => {
+                let bytes = tokio::fs::read(path).await.map_err(|e| read_error(path, &e))?;
+                if bytes.len() as u64 != *size {
+                    return Err(changed_under_us(path));
+                }
+                Ok(Bytes::from(bytes))
+            }
+        }
+    }
+
+    /// A request body streaming `range` of the source, reporting progress as `range.start +
+    /// sent` of the whole source, and failing (so the request stops) once the call is cancelled.
+    async fn range_body(&self, range: Range<u64>, progress: Progress) -> Result<reqwest::Body> {
+        let total = self.size();
+        match self {
+            Source::Bytes(bytes) => Ok(reqwest::Body::from(
+                bytes.slice(range.start as usize..range.end as usize),
+            )),
+            Source::File { path, .. } => {
+                let file = open_at(path, range.start).await?;
+                let state = (file, range.start, range.end);
+                let stream = futures_util::stream::unfold(Some(state), move |state| {
+                    let progress = progress.clone();
+                    async move {
+                        let (mut file, at, end) = state?;
+                        if at >= end {
+                            return None;
+                        }
+                        let mut buffer = BytesMut::zeroed((end - at).min(CHUNK as u64) as usize);
+                        let read = match file.read(&mut buffer).await {
+                            Ok(0) => return Some((Err(std::io::Error::other("the file got shorter")), None)),
+                            Ok(read) => read,
+                            Err(err) => return Some((Err(err), None)),
+                        };
+                        buffer.truncate(read);
+                        let at = at + read as u64;
+                        if progress.report(at, total).is_err() {
+                            return Some((Err(std::io::Error::other("cancelled")), None));
+                        }
+                        Some((Ok::<Bytes, std::io::Error>(buffer.freeze()), Some((file, at, end))))
+                    }
+                });
+                Ok(reqwest::Body::wrap_stream(stream))
+            }
+        }
+    }
+
     /// A request body streaming the source: hashed as it goes, reporting progress, and failing
     /// (so the request stops) once the call is cancelled.
     async fn body(&self, progress: Progress, tally: Arc<Mutex<Tally>>) -> Result<reqwest::Body> {
@@ -134,33 +215,47 @@ impl Source {
                 Ok(reqwest::Body::from(bytes.clone()))
             }
             Source::File { path, .. } => {
-                let file = open(path).await?;
-                let path = path.clone();
-                let stream = futures_util::stream::unfold(Some(file), move |file| {
-                    let (progress, tally, path) = (progress.clone(), tally.clone(), path.clone());
-                    async move {
-                        let mut file = file?;
+                let mut file = std::fs::File::open(path).map_err(|e| read_error(path, &e))?;
+                let (chunks, received) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(READ_AHEAD);
+                let (reader_tally, path) = (tally.clone(), path.clone());
+                // Reading and hashing run on their own thread, ahead of the network: a chunk's
+                // md5 is computed while the one before it is being sent.
+                let reader = std::thread::spawn(move || {
+                    let (mut md5, mut size) = (Md5::new(), 0u64);
+                    loop {
                         let mut buffer = BytesMut::zeroed(CHUNK);
-                        let read = match file.read(&mut buffer).await {
-                            Ok(0) => return None,
-                            Ok(read) => read,
-                            Err(err) => {
-                                let error = read_error(&path, &err);
-                                tally.lock().unwrap_or_else(|p| p.into_inner()).local_error = Some(error);
-                                return Some((Err(err), None));
+                        match std::io::Read::read(&mut file, &mut buffer) {
+                            Ok(0) => break,
+                            Ok(read) => {
+                                buffer.truncate(read);
+                                md5.update(&buffer);
+                                size += read as u64;
+                                if chunks.blocking_send(Ok(buffer.freeze())).is_err() {
+                                    return; // the request stopped
+                                }
                             }
-                        };
-                        buffer.truncate(read);
-                        let done = {
-                            let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
-                            tally.md5.update(&buffer);
-                            tally.size += buffer.len() as u64;
-                            tally.size
-                        };
-                        if progress.report(done, total).is_err() {
-                            return Some((Err(std::io::Error::other("cancelled")), None));
+                            Err(err) => {
+                                reader_tally.lock().unwrap_or_else(|p| p.into_inner()).local_error =
+                                    Some(read_error(&path, &err));
+                                let _ = chunks.blocking_send(Err(err));
+                                return;
+                            }
                         }
-                        Some((Ok::<Bytes, std::io::Error>(buffer.freeze()), Some(file)))
+                    }
+                    let mut tally = reader_tally.lock().unwrap_or_else(|p| p.into_inner());
+                    tally.md5 = md5;
+                    tally.size = size;
+                });
+                tally.lock().unwrap_or_else(|p| p.into_inner()).reader = Some(reader);
+                let stream = futures_util::stream::unfold((received, 0u64), move |(mut received, done)| {
+                    let progress = progress.clone();
+                    async move {
+                        let chunk = received.recv().await?;
+                        let done = done + chunk.as_ref().map_or(0, |bytes| bytes.len() as u64);
+                        if chunk.is_ok() && progress.report(done, total).is_err() {
+                            return Some((Err(std::io::Error::other("cancelled")), (received, done)));
+                        }
+                        Some((chunk, (received, done)))
                     }
                 });
                 Ok(reqwest::Body::wrap_stream(stream))
@@ -171,6 +266,21 @@ impl Source {
 
 async fn open(path: &Path) -> Result<tokio::fs::File> {
     tokio::fs::File::open(path).await.map_err(|e| read_error(path, &e))
+}
+
+async fn open_at(path: &Path, offset: u64) -> Result<tokio::fs::File> {
+    let mut file = open(path).await?;
+    file.seek(std::io::SeekFrom::Start(offset))
+        .await
+        .map_err(|e| read_error(path, &e))?;
+    Ok(file)
+}
+
+fn changed_under_us(path: &Path) -> Error {
+    Error::new(
+        ErrorCode::LocalIo,
+        format!("{} changed size while it was being uploaded", path.display()),
+    )
 }
 
 fn read_error(path: &Path, err: &std::io::Error) -> Error {
@@ -184,7 +294,12 @@ struct Tally {
     md5: Md5,
     size: u64,
     local_error: Option<Error>,
+    /// The thread reading a file ahead of the network; joined before `md5` is read.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
+
+/// Chunks read ahead of the network.
+const READ_AHEAD: usize = 4;
 
 /// Size and md5 (lowercase hex) of an upload's bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,6 +341,12 @@ pub async fn put(call: &Call, progress: &Progress, service: Service, url: &Url, 
         Ok::<_, Failure>((status, body))
     }
     .await;
+    // A successful answer means the whole body was read, so the reader is done or about to be;
+    // after a failure its md5 is not needed and it ends once the request lets go of the body.
+    let reader = tally.lock().unwrap_or_else(|p| p.into_inner()).reader.take();
+    if let (Some(reader), Ok((200..=299, _))) = (reader, &answer) {
+        let _ = tokio::task::spawn_blocking(move || reader.join()).await;
+    }
     let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(error) = tally.local_error.take() {
         return Err(error);
@@ -251,6 +372,77 @@ pub async fn put(call: &Call, progress: &Progress, service: Service, url: &Url, 
             md5: hex(&std::mem::take(&mut tally.md5).finalize()),
         },
     })
+}
+
+/// A service's answer to a request: status, headers and (small) body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// Sends `range` of the source as the body of `method url`, with `headers` and no Authorization
+/// (a resumable session URI or a signed URL carries its own authority): the building block of
+/// chunked, resumable uploads. An empty range sends an empty body (a status query). A network
+/// failure is an error (`network` or `timeout`): how much arrived is for the caller's protocol
+/// to find out.
+#[allow(clippy::too_many_arguments)]
+pub async fn send_range(
+    call: &Call,
+    progress: &Progress,
+    service: Service,
+    method: reqwest::Method,
+    url: &Url,
+    source: &Source,
+    range: Range<u64>,
+    headers: &[(&'static str, String)],
+) -> Result<Answer> {
+    call.config.check_url(url)?;
+    progress.check()?;
+    let client = http::client(&call.config)?;
+    let length = range.end - range.start;
+    let body = source.range_body(range, progress.clone()).await?;
+    let deadline = call.config.transfer_timeout(length);
+    let mut request = client
+        .request(method.clone(), url.clone())
+        .timeout(deadline)
+        .header(USER_AGENT, &call.config.user_agent)
+        .header(CONTENT_LENGTH, length);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let started = std::time::Instant::now();
+    let answer = async {
+        let response = within(deadline, request.body(body).send()).await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = within(Duration::from_secs_f64(call.config.timeouts.read_s), response.bytes()).await?;
+        Ok::<_, Failure>(Answer { status, headers, body })
+    }
+    .await;
+    progress.check()?;
+    let answer = answer.map_err(|failure| http::failure_error(&method, url, service, &failure))?;
+    let seconds = started.elapsed().as_secs_f64();
+    call.log(
+        Level::Debug,
+        "transfer",
+        &format!(
+            "{method} {} ({length} bytes) -> {} in {seconds:.2} s",
+            http::target_of(url),
+            answer.status
+        ),
+    );
+    Ok(answer)
+}
+
+/// How a download URL is authorized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// A signed link: no Authorization; an expired link (403/404/410) is asked for again.
+    Signed,
+    /// An API URL: the call's token (refreshed once after a 401); the URL stays the same, so
+    /// 403/404/410 are the service's final word.
+    Token,
 }
 
 /// What a download must match: any of these the service reports.
@@ -446,12 +638,34 @@ pub async fn download<F, Fut>(
     service: Service,
     expected: &Expected,
     sink: Sink,
+    link: F,
+) -> Result<Downloaded>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Url>>,
+{
+    download_from(call, progress, service, expected, sink, Access::Signed, link).await
+}
+
+/// As `download`, from a URL authorized as `access` says.
+pub async fn download_from<F, Fut>(
+    call: &Call,
+    progress: &Progress,
+    service: Service,
+    expected: &Expected,
+    sink: Sink,
+    access: Access,
     mut link: F,
 ) -> Result<Downloaded>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Url>>,
 {
+    let session = match access {
+        Access::Token => call.auth.clone(),
+        Access::Signed => None,
+    };
+    let mut refreshed_after_401 = false;
     let cap = call.config.transfers.inline_max_bytes;
     let memory = matches!(sink, Sink::Memory);
     if memory && expected.size.is_some_and(|size| size > cap) {
@@ -497,6 +711,9 @@ where
             .header(USER_AGENT, &call.config.user_agent);
         if offset > 0 {
             request = request.header(RANGE, format!("bytes={offset}-"));
+        }
+        if let Some(session) = &session {
+            request = request.header(AUTHORIZATION, session.authorization(call).await?);
         }
         let failure = match within(idle, request.send()).await {
             Err(failure) => Some(http::failure_error(&reqwest::Method::GET, &url, service, &failure)),
@@ -547,8 +764,21 @@ where
                             Some(error) => Some(error),
                         }
                     }
+                    401 if !refreshed_after_401 && session.is_some() => {
+                        let session = session.as_ref().expect("checked above");
+                        if !session.refresh_after_unauthorized(call).await? {
+                            let answer = http::Response {
+                                status,
+                                headers: response.headers().clone(),
+                                body: response.bytes().await.unwrap_or_default(),
+                            };
+                            return Err(http::status_error(service, &answer));
+                        }
+                        refreshed_after_401 = true;
+                        continue 'attempts;
+                    }
                     // Signed links expire: ask for a fresh one.
-                    403 | 404 | 410 if fresh_links < 3 => {
+                    403 | 404 | 410 if access == Access::Signed && fresh_links < 3 => {
                         fresh_links += 1;
                         call.log(
                             Level::Info,
@@ -567,13 +797,14 @@ where
                         format!("GET {} answered HTTP {status}", http::target_of(&url)),
                     )),
                     _ => {
+                        let headers = response.headers().clone();
                         let body = response.bytes().await.unwrap_or_default();
-                        let answer = http::Response {
-                            status,
-                            headers: Default::default(),
-                            body,
-                        };
-                        return Err(http::status_error(service, &answer));
+                        let answer = http::Response { status, headers, body };
+                        if http::is_rate_limit_403(service, &answer) {
+                            Some(http::status_error(service, &answer))
+                        } else {
+                            return Err(http::status_error(service, &answer));
+                        }
                     }
                 }
             }

@@ -382,6 +382,16 @@ fn credentials_with_a_subject_are_checked_before_anything_is_sent() {
         assert_eq!(refused["code"], "invalid_params");
         assert!(refused["message"].as_str().unwrap().contains(problem), "{refused}");
     }
+    // A subject is Yandex 360's: Google methods refuse it.
+    let google = err(sb.call(
+        "GoogleDrive.GetFilesList",
+        json!({"credentials": subject_credentials(json!({"user_id": IVAN}))}),
+    ));
+    assert_eq!(google["code"], "invalid_params");
+    assert!(
+        google["message"].as_str().unwrap().contains("Google methods"),
+        "{google}"
+    );
     assert!(sb.requests().is_empty(), "nothing was sent");
 }
 

@@ -784,3 +784,438 @@ pub unsafe extern "C" fn diskbridge_yandex_360_remove_service_application(params
     // SAFETY: forwarded contract.
     unsafe { call_method("Yandex360.RemoveServiceApplication", params_json) }
 }
+
+/// `GoogleWorkspace.FormCodeRetrievalLink`: The consent URL a person opens (OPI's link: with the defaults it is exactly the URL OPI builds). After consent the browser goes to `redirect_uri?code=…`; exchange the code with GetTokenByCode at once, or use StartLoopbackAuthorization, which does it for you.
+///
+/// Parameters: `params_json`, a JSON object with `client_id` (required), `calendar`, `drive`, `sheets`, `redirect_uri`, `state`, `pkce`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"url", "redirect_uri", "state"?, "code_verifier"?}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleWorkspace.FormCodeRetrievalLink", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_workspace_form_code_retrieval_link(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleWorkspace.FormCodeRetrievalLink", params_json) }
+}
+
+/// `GoogleWorkspace.GetTokenByCode`: Exchanges an authorization code for tokens. A used, expired or mismatched code is `invalid_grant`.
+///
+/// Parameters: `params_json`, a JSON object with `client_id` (required), `client_secret` (required), `code` (required), `redirect_uri`, `code_verifier`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is token JSON: `{"access_token", "expires_in", "refresh_token"?, "scope", "token_type"}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleWorkspace.GetTokenByCode", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_workspace_get_token_by_code(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleWorkspace.GetTokenByCode", params_json) }
+}
+
+/// `GoogleWorkspace.RefreshToken`: A new access token for a refresh token. Google keeps the refresh token, so the answer has none: go on using the one you have.
+///
+/// Parameters: `params_json`, a JSON object with `client_id` (required), `client_secret` (required), `refresh_token` (required), `options`.
+/// Returns a reply envelope (never NULL) whose `result` is token JSON without `refresh_token`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleWorkspace.RefreshToken", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_workspace_refresh_token(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleWorkspace.RefreshToken", params_json) }
+}
+
+/// `GoogleWorkspace.GetServiceAccountToken`: A token for a service account: an RS256 JWT (with the key's `kid`, real Unix times, and `sub` when `subject` is given) exchanged with the JWT-bearer grant. There is no refresh token: call again when it expires. A service account has no Drive storage of its own; give `subject` to act as a Workspace user.
+///
+/// Parameters: `params_json`, a JSON object with `key` (required), `scope` (required), `expire`, `subject`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is token JSON: `{"access_token", "expires_in", "token_type"}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleWorkspace.GetServiceAccountToken", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_workspace_get_service_account_token(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleWorkspace.GetServiceAccountToken", params_json) }
+}
+
+/// `GoogleWorkspace.StartLoopbackAuthorization`: Starts a sign-in without copy-paste: listens on 127.0.0.1 and returns the consent URL to open in a browser (PKCE S256 and a random state, always). When Google redirects the browser to the listener, the state is checked and the code is exchanged at once; the browser is told it can close the window. Collect the tokens with CompleteLoopbackAuthorization.
+///
+/// Parameters: `params_json`, a JSON object with `client_id` (required), `client_secret` (required), `scopes`, `port`, `timeout_s`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"url", "session", "redirect_uri", "expires_in"}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleWorkspace.StartLoopbackAuthorization", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_workspace_start_loopback_authorization(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleWorkspace.StartLoopbackAuthorization", params_json) }
+}
+
+/// `GoogleWorkspace.CompleteLoopbackAuthorization`: Waits for the sign-in started by StartLoopbackAuthorization and returns its tokens. A redirect with a forged or missing state ends the session with `access_denied`, as does a person who declines; a session nobody completed in time is `expired`. Progress reports seconds waited; cancelling stops the listener.
+///
+/// Parameters: `params_json`, a JSON object with `session` (required), `timeout_s`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is token JSON, as GetTokenByCode; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleWorkspace.CompleteLoopbackAuthorization", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_workspace_complete_loopback_authorization(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleWorkspace.CompleteLoopbackAuthorization", params_json) }
+}
+
+/// `GoogleWorkspace.GetDeviceCode`: Starts the device flow (a client of type "TVs and Limited Input devices"): show `user_code` and `verification_url` to the person, then call WaitForDeviceToken.
+///
+/// Parameters: `params_json`, a JSON object with `client_id` (required), `scope` (required), `options`.
+/// Returns a reply envelope (never NULL) whose `result` is Google's JSON: `{"device_code", "user_code", "verification_url", "expires_in", "interval"}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleWorkspace.GetDeviceCode", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_workspace_get_device_code(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleWorkspace.GetDeviceCode", params_json) }
+}
+
+/// `GoogleWorkspace.WaitForDeviceToken`: Polls until the person approves the device code, honouring `interval` and `slow_down` (+5 s). Declined: `access_denied`; expired: `expired`; progress reports seconds waited and can cancel.
+///
+/// Parameters: `params_json`, a JSON object with `client_id` (required), `client_secret` (required), `device_code` (required), `interval`, `timeout_s`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is token JSON; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleWorkspace.WaitForDeviceToken", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_workspace_wait_for_device_token(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleWorkspace.WaitForDeviceToken", params_json) }
+}
+
+/// `GoogleWorkspace.RevokeToken`: Revokes a token and the grant it belongs to (the refresh token and its access tokens). An unknown or already revoked token is `bad_request` (upstream `invalid_token`).
+///
+/// Parameters: `params_json`, a JSON object with `token` (required), `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleWorkspace.RevokeToken", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_workspace_revoke_token(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleWorkspace.RevokeToken", params_json) }
+}
+
+/// `GoogleDrive.GetObjectInformation`: Everything Drive knows about a file or folder (`fields=*`).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is file JSON; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetObjectInformation", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_get_object_information(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.GetObjectInformation", params_json) }
+}
+
+/// `GoogleDrive.GetDirectoriesList`: Every folder (all pages; trashed ones left out), optionally filtered by name.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is array of file JSON (folders), each with `files` when `detailed`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetDirectoriesList", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_get_directories_list(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.GetDirectoriesList", params_json) }
+}
+
+/// `GoogleDrive.GetFilesList`: Every file that is not a folder (all pages; trashed ones left out), optionally filtered by name and folder.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is array of file JSON; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetFilesList", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_get_files_list(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.GetFilesList", params_json) }
+}
+
+/// `GoogleDrive.UploadFile`: Uploads a file: one multipart/related request up to `resumable_threshold`, a resumable upload above it (chunks of `chunk_size`, resumed from the offset Drive confirms after a failure, a new session if Drive lost it). The stored file's md5 is checked against what was sent.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file`, `description`, `data_base64`, `chunk_size`, `resumable_threshold`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is file JSON of the stored file; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.UploadFile", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_upload_file(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.UploadFile", params_json) }
+}
+
+/// `GoogleDrive.UpdateFile`: Replaces a file's content (and optionally its name), as UploadFile sends it; the new content's md5 is checked.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `file`, `new_name`, `data_base64`, `chunk_size`, `resumable_threshold`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is file JSON of the updated file; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.UpdateFile", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_update_file(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.UpdateFile", params_json) }
+}
+
+/// `GoogleDrive.DownloadFile`: Downloads a file, streamed and resumed with Range after a broken connection, and verified against Drive's size, md5Checksum and sha256Checksum before anything is replaced. Google Docs, Sheets and Slides have no bytes of their own: use ExportFile.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `save_path`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is with save_path `{"path", "size", "md5", "sha256"}`; without `{"data_base64", "size", "md5", "sha256"}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DownloadFile", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_download_file(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.DownloadFile", params_json) }
+}
+
+/// `GoogleDrive.ExportFile`: Exports a Google document (Docs, Sheets, Slides) to a format; up to 10 MB, as Drive allows.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `mime_type` (required), `save_path`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is as DownloadFile; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.ExportFile", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_export_file(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.ExportFile", params_json) }
+}
+
+/// `GoogleDrive.CreateFolder`: Creates a folder.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `name` (required), `parent`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is file JSON of the folder; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.CreateFolder", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_create_folder(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.CreateFolder", params_json) }
+}
+
+/// `GoogleDrive.CopyObject`: Copies a file (folders cannot be copied).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `new_name`, `new_parent`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is file JSON of the copy; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.CopyObject", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_copy_object(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.CopyObject", params_json) }
+}
+
+/// `GoogleDrive.DeleteObject`: Deletes a file or folder for good, bypassing the trash (MoveToTrash keeps it restorable).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DeleteObject", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_delete_object(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.DeleteObject", params_json) }
+}
+
+/// `GoogleDrive.GetFileDescription`: OPI's description template for UploadFile: `MIME`, `Name`, `Description`, `Parent`.
+///
+/// Parameters: `params_json`, a JSON object with `clear`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"MIME", "Name", "Description", "Parent"}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetFileDescription", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_get_file_description(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.GetFileDescription", params_json) }
+}
+
+/// `GoogleDrive.CreateComment`: Adds a comment to a file.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `comment` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is comment JSON; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.CreateComment", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_create_comment(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.CreateComment", params_json) }
+}
+
+/// `GoogleDrive.GetComment`: One comment of a file.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `comment_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is comment JSON; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetComment", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_get_comment(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.GetComment", params_json) }
+}
+
+/// `GoogleDrive.GetCommentList`: Every comment of a file (all pages).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"kind": "drive#commentList", "comments": [...]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetCommentList", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_get_comment_list(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.GetCommentList", params_json) }
+}
+
+/// `GoogleDrive.DeleteComment`: Deletes a comment.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `comment_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DeleteComment", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_delete_comment(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.DeleteComment", params_json) }
+}
+
+/// `GoogleDrive.MoveToTrash`: Moves a file or folder to the trash (restorable; EmptyTrash deletes for good).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is file JSON with `trashed: true`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.MoveToTrash", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_move_to_trash(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.MoveToTrash", params_json) }
+}
+
+/// `GoogleDrive.EmptyTrash`: Deletes for good everything the user owns in the trash.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.EmptyTrash", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_empty_trash(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.EmptyTrash", params_json) }
+}
+
+/// `GoogleDrive.CreatePermission`: Shares a file or folder.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `role` (required), `type` (required), `email`, `domain`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is permission JSON; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.CreatePermission", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_create_permission(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.CreatePermission", params_json) }
+}
+
+/// `GoogleDrive.GetPermissions`: Everyone a file or folder is shared with (all pages).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"kind": "drive#permissionList", "permissions": [...]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetPermissions", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_get_permissions(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.GetPermissions", params_json) }
+}
+
+/// `GoogleDrive.DeletePermission`: Stops sharing with one grantee.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `permission_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DeletePermission", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_delete_permission(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.DeletePermission", params_json) }
+}

@@ -1,5 +1,7 @@
 //! One module per service, each declaring its methods (registry entries) beside their handlers.
 
+pub mod google_auth;
+pub mod google_drive;
 pub mod jobs;
 pub mod library;
 pub mod yandex_360;
@@ -15,6 +17,8 @@ pub const ALL: &[&[Method]] = &[
     yandex_id::METHODS,
     yandex_disk::METHODS,
     yandex_360::METHODS,
+    google_auth::METHODS,
+    google_drive::METHODS,
 ];
 
 /// A registry handler from an `async fn(Call) -> Result<Value>`.

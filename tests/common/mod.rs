@@ -6,7 +6,7 @@
 use std::ffi::{c_char, c_void, CStr, CString};
 
 use diskbridge::ffi::{diskbridge_call, diskbridge_call_with_progress, diskbridge_free};
-use diskbridge_sandbox::{Sandbox, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
+use diskbridge_sandbox::{Sandbox, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use serde_json::{json, Value};
 
 pub struct TestSandbox {
@@ -210,6 +210,96 @@ impl TestSandbox {
             "client_id": YANDEX_CLIENT_ID,
             "client_secret": YANDEX_CLIENT_SECRET,
         })
+    }
+}
+
+impl TestSandbox {
+    /// The built-in Google OAuth client.
+    pub fn google_client(&self) -> Value {
+        json!({"client_id": GOOGLE_CLIENT_ID, "client_secret": GOOGLE_CLIENT_SECRET})
+    }
+
+    /// A GET as the person's browser makes it (no redirects followed).
+    pub fn browse(&self, url: &str) -> reqwest::Result<reqwest::blocking::Response> {
+        self.http.get(url).send()
+    }
+
+    /// Starts a loopback sign-in through the C ABI and plays the browser: opens the consent
+    /// URL and follows Google's redirect to the listener. Returns the Start result and where
+    /// the browser was sent.
+    pub fn google_consent(&self, extra: Value) -> (Value, String) {
+        let mut params = self.google_client();
+        for (key, value) in extra.as_object().unwrap() {
+            params[key] = value.clone();
+        }
+        let started = ok(self.call("GoogleWorkspace.StartLoopbackAuthorization", params));
+        let location = self.follow_authorization(started["url"].as_str().unwrap());
+        (started, location)
+    }
+
+    /// A signed-in default Google user with full Drive access: the loopback flow end to end.
+    pub fn google_sign_in(&self) -> Value {
+        let (started, location) = self.google_consent(json!({}));
+        let page = self.browse(&location).expect("the listener answers");
+        assert_eq!(page.status().as_u16(), 200);
+        ok(self.call(
+            "GoogleWorkspace.CompleteLoopbackAuthorization",
+            json!({"session": started["session"]}),
+        ))
+    }
+
+    /// Google `credentials` for the built-in client.
+    pub fn google_credentials(&self, tokens: &Value) -> Value {
+        json!({
+            "access_token": tokens["access_token"],
+            "refresh_token": tokens["refresh_token"],
+            "client_id": GOOGLE_CLIENT_ID,
+            "client_secret": GOOGLE_CLIENT_SECRET,
+        })
+    }
+
+    /// The built-in service account's key file.
+    pub fn service_account_key(&self) -> Value {
+        self.control(reqwest::Method::GET, "google/service-account-key", None)
+    }
+
+    /// Puts a file on Drive directly (not through the library), for tests of other methods.
+    pub fn drive_put(&self, token: &Value, name: &str, parent: &str, bytes: &[u8]) -> Value {
+        let boundary = "test_boundary_0123456789";
+        let metadata = json!({"name": name, "parents": [parent]});
+        let mut body = format!(
+            "--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{metadata}\r\n--{boundary}\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--").as_bytes());
+        let response = self
+            .http
+            .post(format!(
+                "{}/google-apis/upload/drive/v3/files?uploadType=multipart&fields=*",
+                self.url()
+            ))
+            .bearer_auth(token.as_str().unwrap())
+            .header("content-type", format!("multipart/related; boundary={boundary}"))
+            .body(body)
+            .send()
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "direct upload");
+        response.json().unwrap()
+    }
+
+    /// The person approves (or declines) a Google device code on the verification page.
+    pub fn google_device_decision(&self, verification_url: &str, user_code: &str, approve: bool) {
+        let mut form = vec![("user_code", user_code)];
+        if !approve {
+            form.push(("action", "deny"));
+        }
+        let response = self.http.post(verification_url).form(&form).send().unwrap();
+        assert!(
+            response.status().is_success(),
+            "decision refused: {}",
+            response.status()
+        );
     }
 }
 
