@@ -3,8 +3,11 @@
 
 use std::ffi::{CStr, CString};
 
+use base64::Engine;
+
 use diskbridge::ffi::{diskbridge_call, diskbridge_free, diskbridge_version};
 use diskbridge_sandbox::{Sandbox, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
+use diskbridge_sandbox::{YANDEX_SERVICE_CLIENT_ID, YANDEX_SERVICE_CLIENT_SECRET};
 use serde_json::{json, Value};
 
 /// One call through the C ABI, exactly as a C host makes it.
@@ -187,7 +190,139 @@ fn main() {
 
     google_tour();
 
+    administrator_tour();
+
     println!("\nTour complete.");
+}
+
+/// One call through the C ABI that is meant to fail: its error.
+fn call_refused(method: &str, params: Value) -> Value {
+    let method_c = CString::new(method).unwrap();
+    let params_c = CString::new(params.to_string()).unwrap();
+    // SAFETY: as in `call`.
+    let reply: Value = unsafe {
+        let raw = diskbridge_call(method_c.as_ptr(), params_c.as_ptr());
+        let text = CStr::from_ptr(raw).to_string_lossy().into_owned();
+        diskbridge_free(raw);
+        serde_json::from_str(&text).unwrap()
+    };
+    assert_eq!(reply["ok"], json!(false), "{method} was meant to fail");
+    reply["error"].clone()
+}
+
+/// Yandex 360: the organization's owner registers a service application, which then gets
+/// tokens for every employee and backs up their Disks (docs/yandex360.md).
+fn administrator_tour() {
+    step("Yandex 360 administrator: the organization's owner signs in");
+    let code = call("YandexID.GetConfirmationCode", json!({"client_id": YANDEX_CLIENT_ID}))["result"].clone();
+    reqwest::blocking::Client::new()
+        .post(code["verification_url"].as_str().unwrap())
+        .form(&[("user_code", code["user_code"].as_str().unwrap())])
+        .send()
+        .expect("the verification page answers");
+    let owner = call(
+        "YandexID.WaitForToken",
+        json!({"client_id": YANDEX_CLIENT_ID, "client_secret": YANDEX_CLIENT_SECRET, "device_code": code["device_code"], "interval": 1}),
+    )["result"]["access_token"]
+        .clone();
+
+    step("Yandex360.GetOrganizations");
+    let orgs = call("Yandex360.GetOrganizations", json!({"token": owner}))["result"].clone();
+    let org_id = orgs["organizations"][0]["id"].clone();
+    println!("{} (id {org_id})", orgs["organizations"][0]["name"]);
+
+    step("Yandex360.GetUsers: every employee, all pages");
+    let users = call("Yandex360.GetUsers", json!({"token": owner, "org_id": org_id}))["result"]["users"].clone();
+    for user in users.as_array().unwrap() {
+        println!(
+            "  {} {} <{}>{}",
+            user["id"],
+            user["nickname"],
+            user["email"],
+            if user["isAdmin"] == json!(true) {
+                " (administrator)"
+            } else {
+                ""
+            }
+        );
+    }
+
+    step("Yandex360.ActivateServiceApplications");
+    call(
+        "Yandex360.ActivateServiceApplications",
+        json!({"token": owner, "org_id": org_id}),
+    );
+    println!("service applications are on");
+
+    step("Yandex360.AddServiceApplication: the service app may read and write employees' Disks");
+    let list = call(
+        "Yandex360.AddServiceApplication",
+        json!({"token": owner, "org_id": org_id, "client_id": YANDEX_SERVICE_CLIENT_ID,
+               "scopes": "cloud_api:disk.read cloud_api:disk.write cloud_api:disk.info"}),
+    )["result"]
+        .clone();
+    println!("{}", list["applications"]);
+
+    let service_app = json!({"client_id": YANDEX_SERVICE_CLIENT_ID, "client_secret": YANDEX_SERVICE_CLIENT_SECRET});
+    let employees: Vec<Value> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["isAdmin"] != json!(true))
+        .cloned()
+        .collect();
+
+    step("YandexID.ExchangeTokenForUser: a one-hour token for an employee, by id or by e-mail");
+    let mut by_id = service_app.clone();
+    by_id["user_id"] = employees[0]["id"].clone();
+    let token = call("YandexID.ExchangeTokenForUser", by_id.clone())["result"].clone();
+    println!(
+        "access_token {} expires_in {} (no refresh token)",
+        masked(&token["access_token"]),
+        token["expires_in"]
+    );
+    let info = call("YandexDisk.GetDiskInformation", json!({"token": token["access_token"]}))["result"].clone();
+    println!("that token opens the Disk of {}", info["user"]["login"]);
+    let mut by_email = service_app.clone();
+    by_email["user_email"] = employees[1]["email"].clone();
+    let token = call("YandexID.ExchangeTokenForUser", by_email)["result"].clone();
+    let info = call("YandexDisk.GetDiskInformation", json!({"token": token["access_token"]}))["result"].clone();
+    println!("by e-mail: the Disk of {}", info["user"]["login"]);
+
+    step("Back up every employee's Disk with credentials that exchange by themselves");
+    let backup = std::env::temp_dir().join(format!("diskbridge-tour-360-{}", std::process::id()));
+    for employee in &employees {
+        let mut credentials = service_app.clone();
+        credentials["subject"] = json!({"user_id": employee["id"]});
+        // Something on their Disk to back up (played by the tour).
+        let note = format!("Notes of {}", employee["nickname"]);
+        let reply = call(
+            "YandexDisk.UploadFile",
+            json!({"credentials": credentials, "path": "/notes.txt", "data_base64": base64::engine::general_purpose::STANDARD.encode(&note), "overwrite": true}),
+        );
+        // The reply carries the exchanged token: the next call reuses it for its hour.
+        let credentials = reply["credentials"].clone();
+        let nickname = employee["nickname"].as_str().unwrap();
+        let saved = call(
+            "YandexDisk.DownloadDirectory",
+            json!({"credentials": credentials, "path": "disk:/", "local_dir": backup.join(nickname)}),
+        )["result"]
+            .clone();
+        println!("  {nickname}: {} files, {} bytes", saved["downloaded"], saved["bytes"]);
+    }
+    let _ = std::fs::remove_dir_all(&backup);
+
+    step("Yandex360.RemoveServiceApplication: no more tokens for it");
+    call(
+        "Yandex360.RemoveServiceApplication",
+        json!({"token": owner, "org_id": org_id, "client_id": YANDEX_SERVICE_CLIENT_ID}),
+    );
+    let refused = call_refused("YandexID.ExchangeTokenForUser", by_id);
+    println!("error code {} — {}", refused["code"], refused["message"]);
+    call(
+        "Yandex360.DeactivateServiceApplications",
+        json!({"token": owner, "org_id": org_id}),
+    );
 }
 
 /// Google: sign-in without copy-paste (the tour plays the browser), then Drive.

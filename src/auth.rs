@@ -1,5 +1,7 @@
 //! Tokens of API calls (DESIGN.md §6): a plain `token`, or `credentials` that the library
-//! refreshes ahead of expiry or after one 401, returning the new tokens in the reply. Concurrent
+//! refreshes ahead of expiry or after one 401, returning the new tokens in the reply. Credentials
+//! of a Yandex 360 service application name an employee (`subject`) instead of holding a refresh
+//! token, and are renewed by exchanging a new token for that employee. Concurrent
 //! refreshes of one refresh token are collapsed into one request, and callers that arrive with a
 //! refresh token that was just rotated get the tokens it was rotated into.
 
@@ -136,7 +138,7 @@ impl Session {
             return Ok(None);
         }
         let credentials = match args.value("credentials") {
-            Some(Value::Object(map)) => Some(validate_credentials(map)?),
+            Some(Value::Object(map)) => Some(validate_credentials(map, method.auth)?),
             _ => None,
         };
         let access_token = args
@@ -197,15 +199,24 @@ impl Session {
         let field = |key: &str| credentials.get(key).and_then(Value::as_str).unwrap_or("").to_string();
         let (client_id, client_secret, refresh_token) =
             (field("client_id"), field("client_secret"), field("refresh_token"));
-        let tokens = match self.provider {
-            Auth::Yandex | Auth::YandexOptional => {
+        // Credentials of a Yandex 360 service application name the employee instead of holding a
+        // refresh token: a new token is exchanged for them.
+        let subject = match credentials.get("subject").filter(|s| !s.is_null()) {
+            Some(subject) => Some(yandex_id::Subject::from_credentials(subject)?),
+            None => None,
+        };
+        let tokens = match (self.provider, &subject) {
+            (Auth::Yandex | Auth::YandexOptional, Some(subject)) => {
+                yandex_id::exchange_shared(call, &client_id, &client_secret, subject).await?
+            }
+            (Auth::Yandex | Auth::YandexOptional, None) => {
                 yandex_id::refresh_shared(call, &client_id, &client_secret, &refresh_token, ROTATION_GRACE).await?
             }
             // Google keeps the refresh token: the answer has none and the caller's stays.
-            Auth::Google => {
+            (Auth::Google, _) => {
                 google_auth::refresh_shared(call, &client_id, &client_secret, &refresh_token, ROTATION_GRACE).await?
             }
-            Auth::None => unreachable!("methods without auth have no session"),
+            (Auth::None, _) => unreachable!("methods without auth have no session"),
         };
         call.add_secret(&tokens.access_token);
         credentials.insert("access_token".into(), Value::String(tokens.access_token.clone()));
@@ -245,13 +256,32 @@ fn as_unix_seconds(value: &Value) -> Option<i64> {
     }
 }
 
-fn validate_credentials(map: &Map<String, Value>) -> Result<Map<String, Value>> {
-    for key in ["client_id", "client_secret", "refresh_token"] {
-        if map.get(key).and_then(Value::as_str).is_none_or(str::is_empty) {
-            return Err(Error::invalid_params(format!(
-                "`credentials.{key}` is missing: credentials are {{access_token?, refresh_token, client_id, client_secret, expires_at?}}"
-            )));
+fn validate_credentials(map: &Map<String, Value>, provider: Auth) -> Result<Map<String, Value>> {
+    let shape = "credentials are {access_token?, refresh_token, client_id, client_secret, expires_at?}, or for a \
+                 Yandex 360 service application {client_id, client_secret, subject: {user_id} or {user_email}}";
+    let has = |key: &str| map.get(key).and_then(Value::as_str).is_some_and(|v| !v.is_empty());
+    let subject = map.get("subject").filter(|s| !s.is_null());
+    let mut required = vec!["client_id", "client_secret"];
+    match subject {
+        Some(_) if has("refresh_token") => {
+            return Err(Error::invalid_params(
+                "`credentials` hold a refresh_token and a subject: give one of them",
+            ))
         }
+        Some(_) if provider == Auth::Google => {
+            return Err(Error::invalid_params(
+                "`credentials.subject` names an employee for a Yandex 360 service application; Google methods take {access_token?, refresh_token, client_id, client_secret, expires_at?}",
+            ))
+        }
+        Some(subject) => {
+            yandex_id::Subject::from_credentials(subject)?;
+        }
+        None => required.push("refresh_token"),
+    }
+    if let Some(key) = required.into_iter().find(|key| !has(key)) {
+        return Err(Error::invalid_params(format!(
+            "`credentials.{key}` is missing: {shape}"
+        )));
     }
     if map
         .get("expires_at")

@@ -181,7 +181,7 @@ pub const TOKEN: Param = Param::string("token", "Access token (or give `credenti
 pub const CREDENTIALS: Param = Param::new(
     "credentials",
     ParamType::Object,
-    "Instead of `token`: {access_token?, refresh_token, client_id, client_secret, expires_at?}; refreshed when needed and returned in the reply.",
+    "Instead of `token`: {access_token?, refresh_token, client_id, client_secret, expires_at?}, or {access_token?, client_id, client_secret, subject: {user_id} or {user_email}, expires_at?} for a Yandex 360 service application; refreshed (or exchanged again) when needed and returned in the reply.",
 )
 .secret();
 /// Per-call configuration overrides, accepted by every method.

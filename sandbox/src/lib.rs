@@ -18,6 +18,7 @@ mod yandex_disk;
 mod yandex_oauth;
 
 pub use accounts::{GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
+pub use accounts::{ORG_ID, YANDEX_SERVICE_CLIENT_ID, YANDEX_SERVICE_CLIENT_SECRET};
 pub use server::{Sandbox, SandboxOptions};
 
 /// The path prefix of each emulated host under the sandbox's base URL, keyed by the endpoint

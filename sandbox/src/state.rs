@@ -145,6 +145,8 @@ pub struct Settings {
     pub google_device_expires_in_s: u64,
     /// Lifetime of signed upload and download links.
     pub link_ttl_s: u64,
+    /// The largest page of the Yandex 360 directory lists; a larger page size asks for no more.
+    pub yandex_360_max_page_size: u64,
 }
 
 impl Default for Settings {
@@ -159,6 +161,7 @@ impl Default for Settings {
             google_device_interval_s: 5,
             google_device_expires_in_s: 1800,
             link_ttl_s: 3600,
+            yandex_360_max_page_size: 100,
         }
     }
 }

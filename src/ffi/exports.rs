@@ -260,6 +260,21 @@ pub unsafe extern "C" fn diskbridge_yandex_id_get_user_info(params_json: *const 
     unsafe { call_method("YandexID.GetUserInfo", params_json) }
 }
 
+/// `YandexID.ExchangeTokenForUser`: A one-hour token for an employee of an organization that registered this client as a service application (Yandex360.AddServiceApplication), with the rights registered there; no refresh token: exchange again, or give API methods `credentials` with `subject` and the library does. Exactly one of `user_id` and `user_email`.
+///
+/// Parameters: `params_json`, a JSON object with `client_id` (required), `client_secret` (required), `user_id`, `user_email`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is token JSON: `{"access_token", "expires_in": 3600, "issued_token_type", "token_type"}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("YandexID.ExchangeTokenForUser", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_id_exchange_token_for_user(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("YandexID.ExchangeTokenForUser", params_json) }
+}
+
 /// `YandexDisk.GetDiskInformation`: Space, limits, system folders and the owner of the Disk.
 ///
 /// Parameters: `params_json`, a JSON object with `token`, `fields`, `credentials`, `options`.
@@ -648,6 +663,126 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_upload_directory(params_json: *c
 pub unsafe extern "C" fn diskbridge_yandex_disk_download_directory(params_json: *const c_char) -> *mut c_char {
     // SAFETY: forwarded contract.
     unsafe { call_method("YandexDisk.DownloadDirectory", params_json) }
+}
+
+/// `Yandex360.GetOrganizations`: The organizations the token's user belongs to, every page (right `directory:read_organization`).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"organizations": [{"id", "name", ...}]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("Yandex360.GetOrganizations", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_360_get_organizations(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("Yandex360.GetOrganizations", params_json) }
+}
+
+/// `Yandex360.GetUsers`: The organization's employees, every page (an administrator's token with `directory:read_users`). Their `id` is the `user_id` of YandexID.ExchangeTokenForUser.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"users": [{"id", "nickname", "email", "name", "isAdmin", ...}]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("Yandex360.GetUsers", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_360_get_users(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("Yandex360.GetUsers", params_json) }
+}
+
+/// `Yandex360.ActivateServiceApplications`: Turns service applications on for the organization (the owner's token with `ya360_security:service_applications_write`). Harmless when already on.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("Yandex360.ActivateServiceApplications", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_360_activate_service_applications(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("Yandex360.ActivateServiceApplications", params_json) }
+}
+
+/// `Yandex360.DeactivateServiceApplications`: Turns service applications off: no more tokens are exchanged, and the list can only be cleared until they are turned on again.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("Yandex360.DeactivateServiceApplications", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_360_deactivate_service_applications(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("Yandex360.DeactivateServiceApplications", params_json) }
+}
+
+/// `Yandex360.GetServiceApplications`: The organization's service applications and the rights each may use (the owner's token with `ya360_security:service_applications_read`).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"applications": [{"id", "scopes"}]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("Yandex360.GetServiceApplications", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_360_get_service_applications(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("Yandex360.GetServiceApplications", params_json) }
+}
+
+/// `Yandex360.SetServiceApplications`: Replaces the whole list of service applications (the service refuses this while they are not activated, except clearing).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `applications` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"applications": [{"id", "scopes"}]}`, the list as now registered; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("Yandex360.SetServiceApplications", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_360_set_service_applications(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("Yandex360.SetServiceApplications", params_json) }
+}
+
+/// `Yandex360.AddServiceApplication`: Adds one service application, or replaces the rights of one already listed, keeping the others (reads the list, changes it, writes it all back).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `client_id` (required), `scopes` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"applications": [{"id", "scopes"}]}`, the list as now registered; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("Yandex360.AddServiceApplication", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_360_add_service_application(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("Yandex360.AddServiceApplication", params_json) }
+}
+
+/// `Yandex360.RemoveServiceApplication`: Removes one service application, keeping the others; its tokens can no longer be exchanged. Removing one that is not listed changes nothing.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `client_id` (required), `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"applications": [{"id", "scopes"}]}`, the list as now registered; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("Yandex360.RemoveServiceApplication", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_360_remove_service_application(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("Yandex360.RemoveServiceApplication", params_json) }
 }
 
 /// `GoogleWorkspace.FormCodeRetrievalLink`: The consent URL a person opens (OPI's link: with the defaults it is exactly the URL OPI builds). After consent the browser goes to `redirect_uri?code=…`; exchange the code with GetTokenByCode at once, or use StartLoopbackAuthorization, which does it for you.

@@ -4,6 +4,7 @@ pub mod google_auth;
 pub mod google_drive;
 pub mod jobs;
 pub mod library;
+pub mod yandex_360;
 pub mod yandex_disk;
 pub mod yandex_id;
 
@@ -15,6 +16,7 @@ pub const ALL: &[&[Method]] = &[
     jobs::METHODS,
     yandex_id::METHODS,
     yandex_disk::METHODS,
+    yandex_360::METHODS,
     google_auth::METHODS,
     google_drive::METHODS,
 ];
