@@ -22,6 +22,7 @@ use crate::error::{Error, ErrorCode, Result, Service};
 use crate::http::{self, within, Failure};
 use crate::log::Level;
 use crate::progress::Progress;
+use crate::registry::Param;
 
 /// How much of a file is read (and hashed) at a time.
 const CHUNK: usize = 1024 * 1024;
@@ -66,6 +67,20 @@ impl Hashers {
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The parameters a transfer method takes for its local side, read by `Source::from_args` and
+/// the download methods.
+pub const FILE: Param =
+    Param::string("file", "The local file to upload (or give `data_base64`).").opi("File", "Файл", "file");
+pub const DATA: Param = Param::string(
+    "data_base64",
+    "The bytes to upload, base64-encoded (instead of `file`).",
+);
+pub const SAVE_PATH: Param = Param::string(
+    "save_path",
+    "Local file to write (replaced atomically once verified); absent: the bytes come back as base64 up to transfers.inline_max_bytes.",
+)
+.opi("SavePath", "ПутьСохранения", "out");
 
 /// What an upload sends: a local file, or bytes given inline as base64.
 #[derive(Clone)]

@@ -16,7 +16,7 @@ use crate::http::{self, Request};
 use crate::log::Level;
 use crate::registry::{Auth, Method, Origin, Param, ParamType};
 use crate::services::handler;
-use crate::transfer::{self, Access, Checksums, Expected, Hashers, Sink, Source};
+use crate::transfer::{self, Access, Checksums, Expected, Hashers, Sink, Source, DATA, FILE, SAVE_PATH};
 
 const MODULE: &str = "GoogleDrive";
 const FOLDER_MIME: &str = "application/vnd.google-apps.folder";
@@ -35,17 +35,6 @@ const OBJECT_ID: Param = Param::string("file_id", "The file's ID.")
 const COMMENT_ID: Param = Param::string("comment_id", "The comment's ID.")
     .opi("CommentID", "ИДКомментария", "comment")
     .required();
-const FILE: Param =
-    Param::string("file", "The local file to upload (or give `data_base64`).").opi("File", "Файл", "file");
-const DATA: Param = Param::string(
-    "data_base64",
-    "The bytes to upload, base64-encoded (instead of `file`).",
-);
-const SAVE_PATH: Param = Param::string(
-    "save_path",
-    "Local file to write (replaced atomically once verified); absent: the bytes come back as base64 up to transfers.inline_max_bytes.",
-)
-.opi("SavePath", "ПутьСохранения", "out");
 const CHUNK_SIZE: Param = Param::integer(
     "chunk_size",
     "Bytes per request of a resumable upload: a multiple of 256 KiB (262144).",

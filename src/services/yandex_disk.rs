@@ -19,7 +19,7 @@ use crate::log::Level;
 use crate::progress::Progress;
 use crate::registry::{Auth, Method, Origin, Param};
 use crate::services::handler;
-use crate::transfer::{self, Checksums, Expected, Sink, Source};
+use crate::transfer::{self, Checksums, Expected, Sink, Source, DATA, FILE, SAVE_PATH};
 
 const MODULE: &str = "YandexDisk";
 const SERVICE: Service = Service::YandexDisk;
@@ -57,17 +57,6 @@ const FROM: Param = Param::string("from", "The source path.")
 const TO: Param = Param::string("to", "The target path.")
     .opi("Path", "Путь", "to")
     .required();
-const FILE: Param =
-    Param::string("file", "The local file to upload (or give `data_base64`).").opi("File", "Файл", "file");
-const DATA: Param = Param::string(
-    "data_base64",
-    "The bytes to upload, base64-encoded (instead of `file`).",
-);
-const SAVE_PATH: Param = Param::string(
-    "save_path",
-    "Local file to write (replaced atomically once verified); absent: the bytes come back as base64 up to transfers.inline_max_bytes.",
-)
-.opi("SavePath", "ПутьСохранения", "out");
 const PUBLIC_URL: Param = Param::string("url", "The public key or public URL of the resource.")
     .opi("URL", "URL", "url")
     .required();
