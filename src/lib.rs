@@ -1,9 +1,10 @@
 //! diskbridge: Yandex ID, Yandex Disk, Yandex 360, Google OAuth and Google Drive behind a small
 //! C ABI of blocking functions that take and return JSON (see DESIGN.md and include/diskbridge.h).
 //!
-//! The C boundary lives in [`ffi`]; everything else is safe Rust: the method [`registry`], the
-//! [`call`] dispatcher and reply envelope, [`config`], the [`http`] engine, token handling in
-//! [`auth`], and one module per service under [`services`].
+//! The C boundary lives in [`ffi`]; everything else is safe Rust (but for one empty `asm!` block
+//! that keeps [`md5`] fast): the method [`registry`], the [`call`] dispatcher and reply envelope,
+//! [`config`], the [`http`] engine, token handling in [`auth`], the streaming [`transfer`]
+//! engine, and one module per service under [`services`].
 
 pub mod auth;
 pub mod call;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod ffi;
 pub mod http;
 pub mod log;
+pub mod md5;
 pub mod progress;
 pub mod registry;
 pub mod runtime;

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use bytes::{Bytes, BytesMut};
-use md5::Md5;
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, RANGE, USER_AGENT};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -21,6 +20,7 @@ use crate::call::Call;
 use crate::error::{Error, ErrorCode, Result, Service};
 use crate::http::{self, within, Failure};
 use crate::log::Level;
+use crate::md5::Md5;
 use crate::progress::Progress;
 use crate::registry::Param;
 
