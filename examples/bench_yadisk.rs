@@ -63,13 +63,67 @@ fn start_sandbox(binary: &Path) -> (SandboxProcess, String) {
     (SandboxProcess(child), line.trim().to_string())
 }
 
-fn timed(what: &str, bytes: u64, run: impl FnOnce()) -> f64 {
+/// CPU seconds used so far: (this process, its waited-for children, the sandbox), from
+/// /proc/<pid>/stat (utime + stime, and cutime + cstime for the children).
+fn cpu_seconds(sandbox_pid: u32) -> (f64, f64, f64) {
+    fn ticks(pid: &str) -> Vec<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let fields: Vec<f64> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().map(|f| f.parse().unwrap_or(0.0)).collect())
+            .unwrap_or_default();
+        // utime, stime, cutime, cstime are fields 14 to 17 of stat(5), 12 to 15 after the name.
+        fields.get(11..15).map(<[f64]>::to_vec).unwrap_or_else(|| vec![0.0; 4])
+    }
+    // USER_HZ: 100 on every Linux the benchmark runs on.
+    let hz = 100.0;
+    let me = ticks("self");
+    let sandbox = ticks(&sandbox_pid.to_string());
+    (
+        (me[0] + me[1]) / hz,
+        (me[2] + me[3]) / hz,
+        (sandbox[0] + sandbox[1]) / hz,
+    )
+}
+
+/// One timed transfer: MB/s, with the CPU seconds the client and the sandbox spent on it.
+/// Dirty pages of earlier steps are written out first, so no step pays for another's.
+fn timed(what: &str, bytes: u64, sandbox_pid: u32, external: bool, run: impl FnOnce()) -> f64 {
+    let _ = Command::new("sync").status();
+    let (me, children, sandbox) = cpu_seconds(sandbox_pid);
     let started = Instant::now();
     run();
     let seconds = started.elapsed().as_secs_f64();
+    let (me_after, children_after, sandbox_after) = cpu_seconds(sandbox_pid);
+    let client = if external {
+        children_after - children
+    } else {
+        me_after - me
+    };
     let rate = bytes as f64 / seconds / 1e6;
-    println!("{what:<28} {seconds:>7.2} s  {rate:>8.1} MB/s");
+    println!(
+        "{what:<30} {seconds:>6.2} s {rate:>8.1} MB/s   CPU: client {client:>5.2} s, sandbox {:>5.2} s",
+        sandbox_after - sandbox
+    );
     rate
+}
+
+/// MD5 over `bytes` of memory on one core: the ceiling of any transfer that verifies md5.
+fn md5_rate(bytes: u64) -> f64 {
+    let block = vec![0x5au8; 1024 * 1024];
+    let started = Instant::now();
+    let mut md5 = diskbridge::md5::Md5::new();
+    for _ in 0..bytes / block.len() as u64 {
+        md5.update(&block);
+    }
+    std::hint::black_box(md5.finalize());
+    bytes as f64 / started.elapsed().as_secs_f64() / 1e6
+}
+
+fn median(mut rates: Vec<f64>) -> f64 {
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
 }
 
 fn curl(args: &[&str]) {
@@ -88,7 +142,8 @@ fn main() {
         args.next()
             .unwrap_or_else(|| "target/release/diskbridge-sandbox".into()),
     );
-    let (_sandbox, url) = start_sandbox(&sandbox_binary);
+    let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3).max(1);
+    let (sandbox, url) = start_sandbox(&sandbox_binary);
     let options = json!({"sandbox": url});
     if std::env::var_os("BENCH_LOG").is_some() {
         call("Library.Configure", &json!({"log": {"stderr": true, "level": "info"}}));
@@ -130,67 +185,97 @@ fn main() {
         "YandexDisk.CreateFolder",
         &json!({"token": token, "path": "/bench", "options": options}),
     );
-    println!("Yandex Disk, {size_mib} MiB, sandbox at {url}");
-    let lib_up = timed("diskbridge UploadFile", bytes, || {
-        call(
-            "YandexDisk.UploadFile",
-            &json!({"token": token, "path": "/bench/lib.bin", "file": source, "options": options}),
-        );
-    });
-    let link = call(
-        "YandexDisk.GetFileUploadLink",
-        &json!({"token": token, "path": "/bench/curl.bin", "options": options}),
-    );
-    let curl_up = timed("curl PUT", bytes, || {
-        curl(&[
-            "--upload-file",
-            source.to_str().unwrap(),
-            link["href"].as_str().unwrap(),
-        ])
-    });
-
+    let sandbox_pid = sandbox.0.id();
+    println!("Yandex Disk, {size_mib} MiB, {rounds} rounds, sandbox at {url}");
     let lib_target = dir.join("lib-download.bin");
-    let lib_down = timed("diskbridge DownloadFile", bytes, || {
-        call(
-            "YandexDisk.DownloadFile",
-            &json!({"token": token, "path": "/bench/lib.bin", "save_path": lib_target, "options": options}),
-        );
-    });
+    let curl_target = dir.join("curl-download.bin");
+    let (mut lib_up, mut curl_up, mut lib_down, mut curl_down) = (vec![], vec![], vec![], vec![]);
+    for round in 0..rounds {
+        // Who goes first alternates, so neither side always meets a cold or a warm cache.
+        let curl_first = round % 2 == 1;
+        let lib_upload = || {
+            timed("diskbridge UploadFile", bytes, sandbox_pid, false, || {
+                call(
+                    "YandexDisk.UploadFile",
+                    &json!({"token": token, "path": "/bench/lib.bin", "file": source, "overwrite": true, "options": options}),
+                );
+            })
+        };
+        let curl_upload = || {
+            let link = call(
+                "YandexDisk.GetFileUploadLink",
+                &json!({"token": token, "path": "/bench/curl.bin", "overwrite": true, "options": options}),
+            );
+            timed("curl PUT", bytes, sandbox_pid, true, || {
+                curl(&[
+                    "--upload-file",
+                    source.to_str().unwrap(),
+                    link["href"].as_str().unwrap(),
+                ])
+            })
+        };
+        let lib_download = || {
+            // Each download writes a new file: replacing the last one would add the time its
+            // pages take to free, which depends on the kernel more than on the transfer.
+            let _ = std::fs::remove_file(&lib_target);
+            timed("diskbridge DownloadFile", bytes, sandbox_pid, false, || {
+                call(
+                    "YandexDisk.DownloadFile",
+                    &json!({"token": token, "path": "/bench/lib.bin", "save_path": lib_target, "options": options}),
+                );
+            })
+        };
+        let curl_download = || {
+            let link = call(
+                "YandexDisk.GetDownloadLink",
+                &json!({"token": token, "path": "/bench/curl.bin", "options": options}),
+            );
+            let _ = std::fs::remove_file(&curl_target);
+            timed("curl GET", bytes, sandbox_pid, true, || {
+                curl(&[
+                    "--location",
+                    "--output",
+                    curl_target.to_str().unwrap(),
+                    link["href"].as_str().unwrap(),
+                ])
+            })
+        };
+        if curl_first {
+            curl_up.push(curl_upload());
+            lib_up.push(lib_upload());
+            curl_down.push(curl_download());
+            lib_down.push(lib_download());
+        } else {
+            lib_up.push(lib_upload());
+            curl_up.push(curl_upload());
+            lib_down.push(lib_download());
+            curl_down.push(curl_download());
+        }
+    }
+
+    // What diskbridge does on download and curl does not: verify md5 and sha256. The fastest way
+    // a curl user gets the same assurance: both sums computed while the bytes arrive.
     let link = call(
         "YandexDisk.GetDownloadLink",
         &json!({"token": token, "path": "/bench/curl.bin", "options": options}),
     );
-    let curl_target = dir.join("curl-download.bin");
-    let curl_down = timed("curl GET", bytes, || {
-        curl(&[
-            "--location",
-            "--output",
-            curl_target.to_str().unwrap(),
-            link["href"].as_str().unwrap(),
-        ])
+    let _ = std::fs::remove_file(&curl_target);
+    let verified = timed("curl GET | tee md5sum sha256sum", bytes, sandbox_pid, true, || {
+        let status = Command::new("bash")
+            .args(["-o", "pipefail", "-c"])
+            .arg(r#"curl --silent --show-error --fail --location "$1" | tee >(md5sum >/dev/null) >(sha256sum >/dev/null) >"$2""#)
+            .args(["bench", link["href"].as_str().unwrap(), curl_target.to_str().unwrap()])
+            .status()
+            .expect("bash runs");
+        assert!(status.success());
     });
-
-    // What diskbridge does on download and curl does not: verify md5 and sha256. A curl user who
-    // wants the same assurance runs md5sum and sha256sum after it.
-    let verified = timed("curl GET + md5sum + sha256sum", bytes, || {
-        curl(&[
-            "--location",
-            "--output",
-            curl_target.to_str().unwrap(),
-            link["href"].as_str().unwrap(),
-        ]);
-        for tool in ["md5sum", "sha256sum"] {
-            let status = Command::new(tool)
-                .arg(&curl_target)
-                .stdout(Stdio::null())
-                .status()
-                .expect("coreutils");
-            assert!(status.success());
-        }
-    });
+    let md5_ceiling = md5_rate(bytes);
+    println!("md5 of the same size in memory, one core: {md5_ceiling:.1} MB/s (no verifying client can go faster)");
+    let (lib_up, curl_up, lib_down, curl_down) = (median(lib_up), median(curl_up), median(lib_down), median(curl_down));
+    println!("medians: diskbridge upload {lib_up:.1} MB/s, curl upload {curl_up:.1} MB/s, diskbridge download {lib_down:.1} MB/s, curl download {curl_down:.1} MB/s");
     println!("upload ratio   diskbridge/curl = {:.2}", lib_up / curl_up);
     println!(
-        "download ratio diskbridge/curl = {:.2} (diskbridge/verified curl = {:.2})",
+        "download ratio diskbridge/curl = {:.2} (diskbridge/verifying curl = {:.2})",
         lib_down / curl_down,
         lib_down / verified
     );
