@@ -143,7 +143,19 @@ fn main() {
             .unwrap_or_else(|| "target/release/diskbridge-sandbox".into()),
     );
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3).max(1);
+    // A link speed in MB/s, or 0 for loopback's own: with one, both clients meet a sandbox that
+    // answers no faster than a link of that speed would carry.
+    let link_mb_per_s: f64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(0.0);
     let (sandbox, url) = start_sandbox(&sandbox_binary);
+    if link_mb_per_s > 0.0 {
+        let status = Command::new("curl")
+            .args(["--silent", "--fail", "--output", "/dev/null", "--json"])
+            .arg(json!({"link_bytes_per_s": (link_mb_per_s * 1e6) as u64}).to_string())
+            .arg(format!("{url}/_sandbox/settings"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "the sandbox took the link speed");
+    }
     let options = json!({"sandbox": url});
     if std::env::var_os("BENCH_LOG").is_some() {
         call("Library.Configure", &json!({"log": {"stderr": true, "level": "info"}}));
@@ -186,25 +198,49 @@ fn main() {
         &json!({"token": token, "path": "/bench", "options": options}),
     );
     let sandbox_pid = sandbox.0.id();
-    println!("Yandex Disk, {size_mib} MiB, {rounds} rounds, sandbox at {url}");
+    let link = if link_mb_per_s > 0.0 {
+        format!("a {link_mb_per_s} MB/s link")
+    } else {
+        "loopback".into()
+    };
+    println!("Yandex Disk, {size_mib} MiB, {rounds} rounds, sandbox at {url} over {link}");
     let lib_target = dir.join("lib-download.bin");
     let curl_target = dir.join("curl-download.bin");
     let (mut lib_up, mut curl_up, mut lib_down, mut curl_down) = (vec![], vec![], vec![], vec![]);
-    for round in 0..rounds {
+    // Round 0 warms up and is not counted: the first use of a virtual machine's memory for the
+    // page cache costs far more than later uses, whoever comes first.
+    for round in 0..=rounds {
+        if round == 0 {
+            println!("warm-up round (not counted):");
+        }
+        // Each round uploads under new names, so no upload pays for replacing a stored file;
+        // the last round's files are deleted first, outside the timings.
+        let (lib_path, curl_path) = (format!("/bench/lib-{round}.bin"), format!("/bench/curl-{round}.bin"));
+        if round > 0 {
+            for path in [
+                format!("/bench/lib-{}.bin", round - 1),
+                format!("/bench/curl-{}.bin", round - 1),
+            ] {
+                call(
+                    "YandexDisk.DeleteObject",
+                    &json!({"token": token, "path": path, "to_trash": false, "options": options}),
+                );
+            }
+        }
         // Who goes first alternates, so neither side always meets a cold or a warm cache.
         let curl_first = round % 2 == 1;
         let lib_upload = || {
             timed("diskbridge UploadFile", bytes, sandbox_pid, false, || {
                 call(
                     "YandexDisk.UploadFile",
-                    &json!({"token": token, "path": "/bench/lib.bin", "file": source, "overwrite": true, "options": options}),
+                    &json!({"token": token, "path": lib_path, "file": source, "options": options}),
                 );
             })
         };
         let curl_upload = || {
             let link = call(
                 "YandexDisk.GetFileUploadLink",
-                &json!({"token": token, "path": "/bench/curl.bin", "overwrite": true, "options": options}),
+                &json!({"token": token, "path": curl_path, "options": options}),
             );
             timed("curl PUT", bytes, sandbox_pid, true, || {
                 curl(&[
@@ -221,14 +257,14 @@ fn main() {
             timed("diskbridge DownloadFile", bytes, sandbox_pid, false, || {
                 call(
                     "YandexDisk.DownloadFile",
-                    &json!({"token": token, "path": "/bench/lib.bin", "save_path": lib_target, "options": options}),
+                    &json!({"token": token, "path": lib_path, "save_path": lib_target, "options": options}),
                 );
             })
         };
         let curl_download = || {
             let link = call(
                 "YandexDisk.GetDownloadLink",
-                &json!({"token": token, "path": "/bench/curl.bin", "options": options}),
+                &json!({"token": token, "path": curl_path, "options": options}),
             );
             let _ = std::fs::remove_file(&curl_target);
             timed("curl GET", bytes, sandbox_pid, true, || {
@@ -253,11 +289,15 @@ fn main() {
         }
     }
 
+    for rates in [&mut lib_up, &mut curl_up, &mut lib_down, &mut curl_down] {
+        rates.remove(0);
+    }
+
     // What diskbridge does on download and curl does not: verify md5 and sha256. The fastest way
     // a curl user gets the same assurance: both sums computed while the bytes arrive.
     let link = call(
         "YandexDisk.GetDownloadLink",
-        &json!({"token": token, "path": "/bench/curl.bin", "options": options}),
+        &json!({"token": token, "path": format!("/bench/curl-{rounds}.bin"), "options": options}),
     );
     let _ = std::fs::remove_file(&curl_target);
     let verified = timed("curl GET | tee md5sum sha256sum", bytes, sandbox_pid, true, || {

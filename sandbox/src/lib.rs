@@ -9,6 +9,7 @@ mod accounts;
 mod control;
 mod faults;
 mod google;
+mod link;
 mod reqlog;
 mod server;
 mod state;

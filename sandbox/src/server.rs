@@ -21,6 +21,7 @@ use serde_json::json;
 use tower::ServiceExt;
 
 use crate::faults::{Fault, ResetPoint};
+use crate::link::Link;
 use crate::reqlog::{is_text_body, Entry, MAX_LOGGED_BODY};
 use crate::state::{AppState, Shared};
 use crate::{control, google, yandex_360, yandex_disk, yandex_oauth};
@@ -129,6 +130,7 @@ async fn serve(listener: tokio::net::TcpListener, state: AppState, mut stopped: 
             _ = &mut stopped => return,
         };
         let _ = socket.set_nodelay(true);
+        let socket = Link::new(socket, state.settings().link_bytes_per_s);
         let (app, state) = (app.clone(), state.clone());
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| handle(request, app.clone(), state.clone()));

@@ -147,6 +147,10 @@ pub struct Settings {
     pub link_ttl_s: u64,
     /// The largest page of the Yandex 360 directory lists; a larger page size asks for no more.
     pub yandex_360_max_page_size: u64,
+    /// Bandwidth of each connection, each way, in bytes per second: 0 is loopback's own.
+    /// Applies to connections opened after it is set. Not a property of the real services: it
+    /// stands for the link to them (see `link.rs`).
+    pub link_bytes_per_s: u64,
 }
 
 impl Default for Settings {
@@ -162,6 +166,7 @@ impl Default for Settings {
             google_device_expires_in_s: 1800,
             link_ttl_s: 3600,
             yandex_360_max_page_size: 100,
+            link_bytes_per_s: 0,
         }
     }
 }

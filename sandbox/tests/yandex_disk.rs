@@ -962,3 +962,45 @@ async fn files_survive_a_restart_with_a_data_dir() {
     drop(sandbox);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `link_bytes_per_s` holds new connections to a link's bandwidth both ways (for benchmarks at a
+/// given link speed). Only lower bounds are asserted: a busy machine may be slower, never faster.
+/// 512 KiB at 1 MiB/s is half a second, less at most 10 ms for the last piece.
+#[tokio::test]
+async fn a_link_speed_holds_transfers_to_it() {
+    let disk = Disk::start().await;
+    let bytes = pattern(512 * 1024);
+    disk.set(json!({"link_bytes_per_s": 1024 * 1024})).await;
+    // A new client: connections pooled before the setting keep loopback's speed.
+    let fresh = reqwest::Client::new();
+    let link = disk.get("/resources/upload", &[("path", "/paced.bin")]).await;
+    let started = std::time::Instant::now();
+    let put = fresh
+        .put(link.json["href"].as_str().unwrap())
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 201);
+    assert!(
+        started.elapsed().as_secs_f64() >= 0.45,
+        "upload took {:?}",
+        started.elapsed()
+    );
+    let link = disk.get("/resources/download", &[("path", "/paced.bin")]).await;
+    let started = std::time::Instant::now();
+    let got = fresh
+        .get(link.json["href"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed().as_secs_f64() >= 0.45,
+        "download took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(got.to_vec(), bytes);
+}
