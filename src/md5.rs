@@ -1,10 +1,10 @@
 //! MD5 (RFC 1321), the checksum Yandex Disk and Google Drive confirm transfers by.
 //!
 //! MD5 cannot be split across threads, so on fast links a verified transfer runs at one core's
-//! MD5 speed. The `md-5` crate let LLVM reorder each step's additions so that two of them wait
+//! MD5 speed. The `md-5` crate lets LLVM reorder each step's additions so that three of them wait
 //! for the round function instead of one; here the sum of the state word, message word and
 //! constant is pinned before the round function is added (see [`settled`]), the technique of
-//! OpenSSL's assembly. On the development machine that is about 790 MB/s against the crate's
+//! OpenSSL's assembly. On the development machine that is about 775 MB/s against the crate's
 //! 570–640 (docs/benchmarks.md). MD5 is used only as a checksum here, never for security.
 
 /// An MD5 computation fed piece by piece.
