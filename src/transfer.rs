@@ -543,13 +543,17 @@ struct WriteOut {
     /// Holds at most one request: a request made while a sync runs is covered by the next one.
     requests: Option<std::sync::mpsc::SyncSender<()>>,
     thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    /// Bytes between requests: `WRITE_OUT_BYTES` but in tests.
+    every: usize,
     since_last: usize,
+    /// Requests made, for the tests.
+    requested: usize,
 }
 
 const WRITE_OUT_BYTES: usize = 64 * CHUNK;
 
 impl WriteOut {
-    fn start(file: &std::fs::File) -> std::io::Result<WriteOut> {
+    fn start(file: &std::fs::File, every: usize) -> std::io::Result<WriteOut> {
         let file = file.try_clone()?;
         let (requests, received) = std::sync::mpsc::sync_channel::<()>(1);
         let thread = std::thread::spawn(move || {
@@ -561,18 +565,21 @@ impl WriteOut {
         Ok(WriteOut {
             requests: Some(requests),
             thread: Some(thread),
+            every,
             since_last: 0,
+            requested: 0,
         })
     }
 
     /// `bytes` more were written through `file`.
     fn wrote(&mut self, file: &mut std::io::BufWriter<std::fs::File>, bytes: usize) -> std::io::Result<()> {
         self.since_last += bytes;
-        if self.since_last >= WRITE_OUT_BYTES {
+        if self.since_last >= self.every {
             self.since_last = 0;
             std::io::Write::flush(file)?;
             if let Some(requests) = &self.requests {
                 let _ = requests.try_send(());
+                self.requested += 1;
             }
         }
         Ok(())
@@ -625,8 +632,10 @@ impl Pipeline {
         let main = std::thread::spawn(move || {
             let mut output = output;
             let mut sha256 = Sha256::new();
+            // Only a speed-up: without it (a handle that cannot be duplicated) the final sync
+            // does all the work.
             let mut write_out = match &output {
-                Output::File(file) => Some(WriteOut::start(file.get_ref())?),
+                Output::File(file) => WriteOut::start(file.get_ref(), WRITE_OUT_BYTES).ok(),
                 Output::Memory(_) => None,
             };
             while let Some(piece) = main_rx.blocking_recv() {
@@ -1043,5 +1052,34 @@ pub async fn local_checksums(path: &Path) -> Result<Option<Checksums>> {
         Ok(_) => Ok(None),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(err) => Err(Error::local_io(&format!("cannot read {}", path.display()), &err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WriteOut;
+
+    /// Every `every` bytes the writer flushes and asks for a sync; what it wrote arrives whole,
+    /// and finishing waits for the sync thread.
+    #[test]
+    fn write_out_asks_for_syncs_as_the_file_grows() {
+        let dir = std::env::temp_dir().join(format!("diskbridge-write-out-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("file.bin");
+        let mut file = std::io::BufWriter::with_capacity(8192, std::fs::File::create(&path).unwrap());
+        let mut write_out = WriteOut::start(file.get_ref(), 10_000).unwrap();
+        let piece: Vec<u8> = (0..4096u32).map(|i| (i % 251) as u8).collect();
+        for _ in 0..25 {
+            std::io::Write::write_all(&mut file, &piece).unwrap();
+            write_out.wrote(&mut file, piece.len()).unwrap();
+        }
+        // 25 pieces of 4096 bytes: a request every third piece.
+        assert_eq!(write_out.requested, 8);
+        std::io::Write::flush(&mut file).unwrap();
+        write_out.finish().unwrap();
+        let written = std::fs::read(&path).unwrap();
+        assert_eq!(written.len(), 25 * 4096);
+        assert!(written.chunks(4096).all(|chunk| chunk == piece));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
