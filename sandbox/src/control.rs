@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::faults::Fault;
 use crate::state::{lock, AppState, Settings};
-use crate::{accounts, google};
+use crate::{accounts, google, mail};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -22,6 +22,13 @@ pub fn router() -> Router<AppState> {
         .route("/accounts", get(|| async { Json(accounts::describe()) }))
         .route("/secrets", get(secrets))
         .route("/google/service-account-key", get(google::service_account_key))
+        .route("/listeners", get(listeners))
+        .nest("/mail", mail::control::router())
+}
+
+/// Where the IMAP, SMTP and CalDAV listeners are (see `listeners.rs`).
+async fn listeners(State(state): State<AppState>) -> Json<Value> {
+    Json(state.listeners.get().cloned().unwrap_or_default())
 }
 
 fn bad_request(message: String) -> Response {

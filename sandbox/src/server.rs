@@ -22,9 +22,10 @@ use tower::ServiceExt;
 
 use crate::faults::{Fault, ResetPoint};
 use crate::link::Link;
+use crate::listeners::Listeners;
 use crate::reqlog::{is_text_body, Entry, MAX_LOGGED_BODY};
 use crate::state::{AppState, Shared};
-use crate::{control, google, yandex_360, yandex_disk, yandex_oauth};
+use crate::{control, google, telemost, yandex_360, yandex_disk, yandex_oauth};
 
 #[derive(Clone, Debug, Default)]
 pub struct SandboxOptions {
@@ -37,6 +38,7 @@ pub struct SandboxOptions {
 /// A running sandbox on its own thread and runtime; stopped when dropped.
 pub struct Sandbox {
     url: String,
+    listeners: serde_json::Value,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -51,7 +53,10 @@ impl Sandbox {
         let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], options.port)))?;
         listener.set_nonblocking(true)?;
         let url = format!("http://{}", listener.local_addr()?);
+        let extra = Listeners::bind()?;
+        let listeners = extra.describe(&url)?;
         let state = Shared::new(options.data_dir)?;
+        let _ = state.listeners.set(listeners.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("diskbridge-sandbox")
@@ -69,11 +74,17 @@ impl Sandbox {
                             return;
                         }
                     };
-                    serve(listener, state, stopped).await;
+                    let app = router(state.clone());
+                    tokio::select! {
+                        _ = serve(listener, app, state.clone()) => {}
+                        _ = extra.serve(state) => {}
+                        _ = stopped => {}
+                    }
                 });
             })?;
         Ok(Sandbox {
             url,
+            listeners,
             shutdown: Some(shutdown),
             thread: Some(thread),
         })
@@ -82,6 +93,13 @@ impl Sandbox {
     /// The base URL, `http://127.0.0.1:PORT`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Where the IMAP, SMTP and CalDAV listeners are, as `GET /_sandbox/listeners` answers:
+    /// `{"http": "http://127.0.0.1:P", "imap": "127.0.0.1:P1", "smtp": "127.0.0.1:P2",
+    /// "caldav": "http://127.0.0.1:P3/"}`.
+    pub fn listeners(&self) -> &serde_json::Value {
+        &self.listeners
     }
 
     /// Blocks until the server stops (it runs until the process is killed).
@@ -111,6 +129,7 @@ fn router(state: AppState) -> Router {
         .nest("/yandex-disk-upload", yandex_disk::upload_router())
         .nest("/yandex-disk-download", yandex_disk::download_router())
         .nest("/yandex-360", yandex_360::router())
+        .nest("/yandex-telemost", telemost::router())
         .nest("/google-accounts", google::accounts_router())
         .nest("/google-oauth", google::oauth_router())
         .nest("/google-apis", google::apis_router())
@@ -119,15 +138,12 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn serve(listener: tokio::net::TcpListener, state: AppState, mut stopped: tokio::sync::oneshot::Receiver<()>) {
-    let app = router(state.clone());
+/// Serves `app` over HTTP/1.1 on `listener` (the main port, and CalDAV's own), with the
+/// request log and fault injection, until the runtime stops.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router, state: AppState) {
     loop {
-        let (socket, _) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(_) => continue,
-            },
-            _ = &mut stopped => return,
+        let Ok((socket, _)) = listener.accept().await else {
+            continue;
         };
         let _ = socket.set_nodelay(true);
         let socket = Link::new(socket, state.settings().link_bytes_per_s);

@@ -1,0 +1,63 @@
+//! The listeners beside the main HTTP port: IMAP and SMTP (line protocols, their own ports as
+//! at Yandex) and CalDAV (HTTP, on a port of its own because its hrefs are absolute paths from
+//! the root, docs/protocols-mail.md §7). `GET /_sandbox/listeners` tells clients where they are.
+
+use std::net::SocketAddr;
+
+use serde_json::{json, Value};
+
+use crate::state::AppState;
+use crate::{calendar, mail, server, wire};
+
+pub struct Listeners {
+    imap: std::net::TcpListener,
+    smtp: std::net::TcpListener,
+    caldav: std::net::TcpListener,
+}
+
+fn bind(port: u16) -> std::io::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+impl Listeners {
+    /// Binds the three on free ports of 127.0.0.1.
+    pub fn bind() -> std::io::Result<Listeners> {
+        Ok(Listeners {
+            imap: bind(0)?,
+            smtp: bind(0)?,
+            caldav: bind(0)?,
+        })
+    }
+
+    /// `{"http", "imap", "smtp", "caldav"}`: the caldav URL is what a CalDAV client is given.
+    pub fn describe(&self, http: &str) -> std::io::Result<Value> {
+        Ok(json!({
+            "http": http,
+            "imap": self.imap.local_addr()?.to_string(),
+            "smtp": self.smtp.local_addr()?.to_string(),
+            "caldav": format!("http://{}/", self.caldav.local_addr()?),
+        }))
+    }
+
+    /// Serves the three until the runtime stops.
+    pub async fn serve(self, state: AppState) {
+        let (imap, smtp, caldav) = match (
+            tokio::net::TcpListener::from_std(self.imap),
+            tokio::net::TcpListener::from_std(self.smtp),
+            tokio::net::TcpListener::from_std(self.caldav),
+        ) {
+            (Ok(imap), Ok(smtp), Ok(caldav)) => (imap, smtp, caldav),
+            _ => {
+                eprintln!("diskbridge-sandbox: cannot serve the IMAP, SMTP and CalDAV listeners");
+                return;
+            }
+        };
+        tokio::join!(
+            wire::accept_loop(imap, state.clone(), mail::imap::serve),
+            wire::accept_loop(smtp, state.clone(), mail::smtp::serve),
+            server::serve(caldav, calendar::router(state.clone()), state.clone()),
+        );
+    }
+}
