@@ -188,6 +188,10 @@ async fn handle(request: Request<Incoming>, app: Router, state: AppState) -> Res
         _ => capture_body(request, &entry).await,
     };
     let response = match &fault {
+        Some(fault) if fault.status.is_some() && fault.landed => {
+            let _ = call(app, request).await;
+            fault_response(fault, &path)
+        }
         Some(fault) if fault.status.is_some() => fault_response(fault, &path),
         _ => call(app, request).await,
     };

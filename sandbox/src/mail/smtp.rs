@@ -300,18 +300,18 @@ impl<S: Stream> Session<S> {
         }
         self.send("354", "Enter mail, end with \".\" on a line by itself")
             .await?;
-        let message = match self.read_message().await? {
-            Some(message) => message,
+        let (message, size) = match self.read_message().await? {
+            Some(read) => read,
             None => return Ok(Answer::Drop),
         };
-        self.data_size = message.len();
+        self.data_size = size;
         let uid = self.login.as_ref().map(|l| l.user.uid);
         let fault = self.state.mail.faults.take(Protocol::Smtp, "DATA", uid);
         if let Some(answer) = fault_answer(fault).await {
             self.reset();
             return Ok(answer);
         }
-        if message.len() > MAX_SIZE {
+        if size > MAX_SIZE {
             self.reset();
             return Ok(reply("552", "5.3.4 Message size exceeds fixed limit"));
         }
@@ -325,29 +325,28 @@ impl<S: Stream> Session<S> {
         Ok(reply("250", &format!("2.0.0 Ok: queued on {HOST} as {queue_id}")))
     }
 
-    /// The message, dot-unstuffed; past the size limit the rest is read and thrown away (up to
-    /// twice the limit, then the connection is dropped). None when the client went away.
-    async fn read_message(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+    /// The message, dot-unstuffed, and its size; past the size limit the rest is read and
+    /// thrown away (up to twice the limit, then the connection is dropped). None when the
+    /// client went away.
+    async fn read_message(&mut self) -> std::io::Result<Option<(Vec<u8>, usize)>> {
         let mut message = Vec::new();
-        let mut seen = 0usize;
+        let mut size = 0usize;
         loop {
             let line = match read_line(&mut self.reader, MAX_DATA_LINE, IDLE_TIMEOUT).await {
                 Ok(line) => line,
                 Err(_) => return Ok(None),
             };
             if line == b"." {
-                return Ok(Some(message));
+                return Ok(Some((message, size)));
             }
             let line = line.strip_prefix(b".").unwrap_or(&line);
-            seen += line.len() + 2;
-            if seen > 2 * MAX_SIZE {
+            size += line.len() + 2;
+            if size > 2 * MAX_SIZE {
                 return Ok(None);
             }
-            if seen <= MAX_SIZE + 2 {
+            if size <= MAX_SIZE {
                 message.extend_from_slice(line);
                 message.extend_from_slice(b"\r\n");
-            } else {
-                message.truncate(MAX_SIZE + 1);
             }
         }
     }

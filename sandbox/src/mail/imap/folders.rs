@@ -7,7 +7,7 @@ use super::super::model::{same_name, Folder, Mailbox, Role, DELETED, DELIMITER};
 use super::super::{mutf7, MAX_FOLDERS};
 use super::parse::Parser;
 use super::respond::{completed, mailbox as wire_name};
-use super::{Done, Outcome, Selected, Session, Stop};
+use super::{refusal, Done, Outcome, Selected, Session, Stop};
 use crate::wire::Stream;
 
 /// What SELECT reports about a folder.
@@ -279,8 +279,8 @@ impl<S: Stream> Session<S> {
         self.dirty = true;
         Ok(match created {
             Some(Ok(())) => Done::Ok(completed("CREATE")),
-            Some(Err(text)) => Done::No(format!("CREATE {text}")),
-            None => Done::No("CREATE No mailbox".into()),
+            Some(Err(text)) => refusal("CREATE", text),
+            None => refusal("CREATE", "No mailbox"),
         })
     }
 
@@ -299,12 +299,12 @@ impl<S: Stream> Session<S> {
                 .folders
                 .iter()
                 .position(|f| same_name(&f.name, &name))
-                .ok_or("[NONEXISTENT] DELETE No such folder")?;
+                .ok_or("[NONEXISTENT] No such folder")?;
             if mb.folders[index].role.is_some() {
-                return Err("[CANNOT] DELETE System folders cannot be deleted");
+                return Err("[CANNOT] System folders cannot be deleted");
             }
             if mb.has_children(&mb.folders[index].name) {
-                return Err("[INUSE] DELETE Folder has subfolders");
+                return Err("[INUSE] Folder has subfolders");
             }
             mb.folders.remove(index);
             Ok(())
@@ -313,9 +313,9 @@ impl<S: Stream> Session<S> {
             self.selected = None;
         }
         self.dirty = true;
-        Ok(match deleted.unwrap_or(Err("DELETE No mailbox")) {
+        Ok(match deleted.unwrap_or(Err("No mailbox")) {
             Ok(()) => Done::Ok(completed("DELETE")),
-            Err(text) => Done::No(text.into()),
+            Err(text) => refusal("DELETE", text),
         })
     }
 
@@ -343,7 +343,7 @@ impl<S: Stream> Session<S> {
         self.dirty = true;
         Ok(match renamed.unwrap_or(Err("No mailbox")) {
             Ok(()) => Done::Ok(completed("RENAME")),
-            Err(text) => Done::No(format!("RENAME {text}")),
+            Err(text) => refusal("RENAME", text),
         })
     }
 

@@ -79,6 +79,15 @@ impl From<std::io::Error> for Stop {
 
 pub type Outcome = Result<Done, Stop>;
 
+/// A tagged NO for `command`: a response code in `text` (`[TRYCREATE] No such folder`) goes
+/// first, as RFC 3501 §7.1 puts it (`NO [TRYCREATE] COPY No such folder`).
+pub fn refusal(command: &str, text: &str) -> Done {
+    match text.strip_prefix('[').and_then(|t| t.split_once("] ")) {
+        Some((code, rest)) => Done::No(format!("[{code}] {command} {rest}")),
+        None => Done::No(format!("{command} {text}")),
+    }
+}
+
 /// The selected folder as this session knows it: sequence number `n` is `uids[n - 1]`.
 pub struct Selected {
     pub name: String,

@@ -9,7 +9,7 @@ use super::super::model::{Body, Flags, Folder, Message, DELETED, MAX_KEYWORDS};
 use super::super::MAX_FOLDER_MESSAGES;
 use super::parse::{Parser, SequenceSet};
 use super::respond::completed;
-use super::{Done, Outcome, Session, Stop};
+use super::{refusal, Done, Outcome, Session, Stop};
 use crate::wire::Stream;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -185,7 +185,7 @@ impl<S: Stream> Session<S> {
         self.dirty = true;
         let (uidvalidity, old, new) = match copied {
             Ok(copied) => copied,
-            Err(text) => return Ok(Done::No(text.to_string())),
+            Err(text) => return Ok(refusal(name, text)),
         };
         let code = if old.is_empty() {
             String::new()
@@ -291,7 +291,7 @@ impl<S: Stream> Session<S> {
         self.dirty = true;
         Ok(match appended {
             Ok((uidvalidity, uid)) => Done::Ok(format!("[APPENDUID {uidvalidity} {uid}] APPEND Completed.")),
-            Err(text) => Done::No(text.to_string()),
+            Err(text) => refusal("APPEND", text),
         })
     }
 }
@@ -302,12 +302,12 @@ fn append_to(
     flags: Flags,
     message: Vec<u8>,
 ) -> Result<(u32, u32), &'static str> {
-    let folder = folder.ok_or("[TRYCREATE] APPEND No such folder")?;
+    let folder = folder.ok_or("[TRYCREATE] No such folder")?;
     if folder.noselect {
-        return Err("APPEND Nonselectable folder");
+        return Err("Nonselectable folder");
     }
     if folder.messages.len() >= MAX_FOLDER_MESSAGES {
-        return Err("[LIMIT] APPEND Folder is full");
+        return Err("[LIMIT] Folder is full");
     }
     let uid = folder.append(date, flags, Body::Stored(Arc::new(message)));
     Ok((folder.uidvalidity, uid))
