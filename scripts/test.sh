@@ -3,7 +3,8 @@
 # the 1C add-in's tables), the C tests and example under valgrind, the 1C add-in's zip and its
 # test host under valgrind, the Python tests, the whole-run secret audit, and the freshness of the
 # generated files (header, exports, docs). Every test talks to 127.0.0.1 only; the check of
-# `pip install ./bindings/python` fetches setuptools from the package index.
+# `pip install ./bindings/python` fetches setuptools from the package index, and the python
+# caldav client test installs caldav from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -50,6 +51,9 @@ bindings/onec/run-tests.sh
 
 step "Python tests (unittest against the sandbox) and pip install ./bindings/python"
 bindings/python/run-tests.sh
+
+step "python caldav against the sandbox's CalDAV listener (a virtual environment from the package index)"
+sandbox/tests/clients/run-caldav.sh
 
 step "secret audit of the whole run"
 cargo test --test secret_audit -- --ignored --exact whole_run_audit

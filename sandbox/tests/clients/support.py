@@ -45,7 +45,8 @@ def request(method, path, form=None, body=None, headers=None, url=None):
     elif body is not None:
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(url or base_url() + path, data=data, headers=headers, method=method)
+    target = url or base_url() + urllib.parse.quote(path, safe="/?&=%:@,;+")
+    req = urllib.request.Request(target, data=data, headers=headers, method=method)
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
             return response.status, dict(response.headers), response.read()
