@@ -2,15 +2,14 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::call::Call;
 use crate::config;
 use crate::error::Result;
-use crate::registry::{self, Auth, Method, Origin, Param, ParamType};
-use crate::services::handler;
+use crate::schema::{handler, Auth, Call, Method, Origin, Param, ParamType};
+use crate::version::{ABI_VERSION, VERSION};
 
 const LIBRARY: &str = "Library";
 
-pub const METHODS: &[Method] = &[
+pub(crate) const METHODS: &[Method] = &[
     Method {
         module: LIBRARY,
         name: "Version",
@@ -90,11 +89,11 @@ pub const METHODS: &[Method] = &[
 ];
 
 async fn version(_call: Call) -> Result<Value> {
-    Ok(json!({"version": crate::VERSION, "abi": crate::ABI_VERSION}))
+    Ok(json!({"version": VERSION, "abi": ABI_VERSION}))
 }
 
-async fn methods(_call: Call) -> Result<Value> {
-    let methods: Vec<Value> = registry::methods().iter().map(|m| m.to_json()).collect();
+async fn methods(call: Call) -> Result<Value> {
+    let methods: Vec<Value> = (call.dispatch.methods)().iter().map(|m| m.to_json()).collect();
     Ok(json!({"methods": methods}))
 }
 
@@ -108,12 +107,16 @@ async fn configure(call: Call) -> Result<Value> {
             changes.insert(param.key.to_string(), value.clone());
         }
     }
-    let config = config::configure(&Value::Object(changes), call.args.bool("reset"))?;
-    Ok(config.masked_json())
+    let config = config::configure(
+        &Value::Object(changes),
+        call.args.bool("reset"),
+        call.dispatch.endpoints,
+    )?;
+    Ok(config.shown(call.dispatch.endpoints))
 }
 
 async fn get_configuration(call: Call) -> Result<Value> {
-    Ok(call.config.masked_json())
+    Ok(call.ctx.config.shown(call.dispatch.endpoints))
 }
 
 async fn get_log(call: Call) -> Result<Value> {

@@ -1,0 +1,36 @@
+//! How Google's sign-in is reached (the consent page at accounts.google.com, the token endpoint
+//! at oauth2.googleapis.com) and how it answers: RFC 6749 errors.
+
+use crate::config::Endpoint;
+use crate::oauth::{self, RefreshGrant};
+use crate::transport::{no_rate_limit_refusals, Profile};
+
+pub(crate) const ACCOUNTS_ENDPOINT: Endpoint = Endpoint {
+    name: "google_accounts",
+    default_url: "https://accounts.google.com",
+    sandbox_prefix: "/google-accounts",
+};
+
+pub(crate) const OAUTH_ENDPOINT: Endpoint = Endpoint {
+    name: "google_oauth",
+    default_url: "https://oauth2.googleapis.com",
+    sandbox_prefix: "/google-oauth",
+};
+
+pub(crate) const OAUTH: Profile = Profile {
+    id: "google_oauth",
+    name: "Google OAuth",
+    read_error: oauth::read_error,
+    classify: oauth::classify,
+    rate_limit_refusal: no_rate_limit_refusals,
+};
+
+/// Google keeps the refresh token (the answer carries none), so asking twice is harmless.
+pub(crate) const REFRESH: RefreshGrant = RefreshGrant {
+    provider: "Google",
+    profile: &OAUTH,
+    endpoint: &OAUTH_ENDPOINT,
+    path: "/token",
+    repeatable: true,
+    refused_hint: "the refresh token was refused (revoked, expired — an app in \"Testing\" gets 7-day refresh tokens — or issued to another client); sign in again",
+};
