@@ -52,6 +52,10 @@ pub(crate) fn methods() -> &'static [&'static Method] {
 
 /// Finds a method by its name or any alias, case-insensitively.
 pub(crate) fn find(name: &str) -> Option<&'static Method> {
+    #[cfg(debug_assertions)]
+    if test_panic_enabled() && name.trim().eq_ignore_ascii_case("Library.Panic") {
+        return Some(&library::PANIC);
+    }
     static INDEX: OnceLock<HashMap<String, &'static Method>> = OnceLock::new();
     let index = INDEX.get_or_init(|| {
         let mut index = HashMap::new();
@@ -67,6 +71,14 @@ pub(crate) fn find(name: &str) -> Option<&'static Method> {
         index
     });
     index.get(&name.trim().to_lowercase()).copied()
+}
+
+/// Whether this process was started with `DISKBRIDGE_TEST_PANIC=1` (read once): a debug build
+/// then also finds the hidden `Library.Panic`, which the tests of the panic boundary call.
+#[cfg(debug_assertions)]
+fn test_panic_enabled() -> bool {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var("DISKBRIDGE_TEST_PANIC").is_ok_and(|value| value == "1"))
 }
 
 /// The registered name closest to `name`, for "did you mean" hints.

@@ -123,3 +123,25 @@ async fn get_log(call: Call) -> Result<Value> {
     let limit = call.args.opt_u64("limit").unwrap_or(100) as usize;
     Ok(json!({"lines": crate::log::recent(limit)}))
 }
+
+/// A method that panics, for the tests of the panic boundary (tests/panic_boundary.rs, the 1C
+/// test host). Not in `METHODS`, so the registry, the header, the exports and the docs do not
+/// know it; `catalogue::find` finds it only in debug builds run with `DISKBRIDGE_TEST_PANIC=1`.
+#[cfg(debug_assertions)]
+pub(crate) const PANIC: Method = Method {
+    module: LIBRARY,
+    name: "Panic",
+    name_ru: "",
+    aliases: &[],
+    origin: Origin::New,
+    auth: Auth::None,
+    params: &[],
+    doc: "Panics (tests of the panic boundary only).",
+    result: "never: the reply is `internal`",
+    handler: handler!(panic),
+};
+
+#[cfg(debug_assertions)]
+async fn panic(_call: Call) -> Result<Value> {
+    panic!("Library.Panic was called: a test of the panic boundary")
+}
