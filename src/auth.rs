@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::log::Level;
-use crate::oauth::TokenSet;
+use crate::oauth::{self, RefreshGrant, TokenSet, ROTATION_GRACE};
 use crate::transport::{Context, TokenProvider};
 
 /// Refresh this long before `expires_at`, so a token never expires in flight.
@@ -32,6 +32,18 @@ pub(crate) trait TokenSource: Send + Sync {
     /// New tokens for these credentials (their `client_id`, `client_secret` and `refresh_token`
     /// or `subject`, as the source needs).
     fn fetch<'a>(&'a self, ctx: &'a Context, credentials: &'a Map<String, Value>) -> BoxFuture<'a, Result<TokenSet>>;
+}
+
+/// Credentials renewed by a provider's refresh-token grant, shared with concurrent callers that
+/// hold the same refresh token (and with those arriving just after it was rotated).
+pub(crate) struct GrantRefresh(pub &'static RefreshGrant);
+
+impl TokenSource for GrantRefresh {
+    fn fetch<'a>(&'a self, ctx: &'a Context, credentials: &'a Map<String, Value>) -> BoxFuture<'a, Result<TokenSet>> {
+        let field = |key: &str| credentials.get(key).and_then(Value::as_str).unwrap_or("");
+        let (id, secret, refresh_token) = (field("client_id"), field("client_secret"), field("refresh_token"));
+        oauth::refresh(ctx, self.0, id, secret, refresh_token, ROTATION_GRACE)
+    }
 }
 
 /// What credentials may say instead of holding a refresh token.

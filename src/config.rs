@@ -30,6 +30,16 @@ pub(crate) struct Endpoint {
     pub sandbox_prefix: &'static str,
 }
 
+impl Endpoint {
+    pub(crate) const fn new(name: &'static str, default_url: &'static str, sandbox_prefix: &'static str) -> Endpoint {
+        Endpoint {
+            name,
+            default_url,
+            sandbox_prefix,
+        }
+    }
+}
+
 /// Every endpoint the services declared, in documentation order.
 pub(crate) type Endpoints = [&'static Endpoint];
 
@@ -362,16 +372,8 @@ fn merge(base: &mut Value, changes: &Value) {
 mod tests {
     use super::*;
 
-    const OAUTH: Endpoint = Endpoint {
-        name: "yandex_oauth",
-        default_url: "https://oauth.yandex.ru",
-        sandbox_prefix: "/yandex-oauth",
-    };
-    const APIS: Endpoint = Endpoint {
-        name: "google_apis",
-        default_url: "https://www.googleapis.com/",
-        sandbox_prefix: "/google-apis",
-    };
+    const OAUTH: Endpoint = Endpoint::new("yandex_oauth", "https://oauth.yandex.ru", "/yandex-oauth");
+    const APIS: Endpoint = Endpoint::new("google_apis", "https://www.googleapis.com/", "/google-apis");
     const KNOWN: &Endpoints = &[&OAUTH, &APIS];
 
     #[test]

@@ -212,6 +212,21 @@ pub(crate) fn refresh<'a>(
     ))
 }
 
+/// A RefreshToken method: the refresh is shared only with callers making it at the same time (a
+/// caller arriving later with a rotated-out token is refused, as by the provider itself), and
+/// the provider's answer comes back as it came.
+pub(crate) async fn refresh_answer(
+    ctx: &Context,
+    grant: &'static RefreshGrant,
+    client_id: &str,
+    client_secret: &str,
+    refresh_token: &str,
+) -> Result<Value> {
+    let tokens = refresh(ctx, grant, client_id, client_secret, refresh_token, Duration::ZERO).await?;
+    ctx.add_secret(&tokens.access_token);
+    Ok(tokens.raw)
+}
+
 type Outcome = (Instant, Result<TokenSet>);
 type Slot = Arc<tokio::sync::Mutex<Option<Outcome>>>;
 

@@ -92,17 +92,16 @@ where
             Step::FreshLink => url = link().await?,
             Step::Broke { error, progressed } => {
                 failures = if progressed { 1 } else { failures + 1 };
-                let Some(wait) = retry.again(failures, None) else {
-                    return Err(error);
-                };
-                let line = format!(
-                    "download broke at byte {} ({}); resuming in {:.1} s",
-                    resume.received,
-                    error.message,
-                    wait.as_secs_f64()
-                );
-                ctx.log(Level::Warn, "transfer", &line);
-                retry.pause(wait).await?;
+                let at = resume.received;
+                retry
+                    .wait_again(failures, error, |error, wait| {
+                        let wait = wait.as_secs_f64();
+                        format!(
+                            "download broke at byte {at} ({}); resuming in {wait:.1} s",
+                            error.message
+                        )
+                    })
+                    .await?;
             }
         }
     }

@@ -68,6 +68,6 @@ impl Context {
 
     /// A retry context for one operation, under the configured policy.
     pub(crate) fn retry(&self) -> RetryContext {
-        RetryContext::new(&self.config.retries, &self.progress)
+        RetryContext::new(&self.config.retries, self)
     }
 }

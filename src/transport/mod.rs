@@ -15,7 +15,7 @@ mod token;
 
 pub(crate) use client::{client, failure_error, target_of, within, Failure};
 pub(crate) use context::Context;
-pub(crate) use profile::{no_rate_limit_refusals, no_service_codes, Profile, ServiceError};
+pub(crate) use profile::{read_error_and_description, Profile, ServiceError};
 pub(crate) use reply::Reply;
 pub(crate) use request::Request;
 pub(crate) use retry::{failure_is_retryable, status_is_retryable, RetryContext};

@@ -30,16 +30,47 @@ pub(crate) struct ServiceError {
 }
 
 /// For services whose error codes add nothing to the status.
-pub(crate) fn no_service_codes(_: &str) -> Option<ErrorCode> {
+fn no_service_codes(_: &str) -> Option<ErrorCode> {
     None
 }
 
 /// For services that refuse for rate with 429 only.
-pub(crate) fn no_rate_limit_refusals(_: u16, _: &ServiceError) -> bool {
+fn no_rate_limit_refusals(_: u16, _: &ServiceError) -> bool {
     false
 }
 
+/// Error bodies of the common shape `{"error": code, "description" or "message": text}`.
+pub(crate) fn read_error_and_description(body: &Value) -> ServiceError {
+    let text = |key: &str| body.get(key).and_then(Value::as_str).map(String::from);
+    ServiceError {
+        code: text("error"),
+        description: text("description").or_else(|| text("message")),
+    }
+}
+
 impl Profile {
+    /// A service whose error codes add nothing to the status and which refuses for rate with
+    /// 429 only; `classify` and `rate_limit_refusal` say otherwise.
+    pub(crate) const fn new(id: &'static str, name: &'static str, read_error: fn(&Value) -> ServiceError) -> Profile {
+        Profile {
+            id,
+            name,
+            read_error,
+            classify: no_service_codes,
+            rate_limit_refusal: no_rate_limit_refusals,
+        }
+    }
+
+    pub(crate) const fn classify(mut self, classify: fn(&str) -> Option<ErrorCode>) -> Profile {
+        self.classify = classify;
+        self
+    }
+
+    pub(crate) const fn rate_limit_refusal(mut self, refusal: fn(u16, &ServiceError) -> bool) -> Profile {
+        self.rate_limit_refusal = refusal;
+        self
+    }
+
     /// Whether the reply refuses the request for rate (429, or the service's own way of saying
     /// it), which means nothing was done.
     pub(crate) fn refused_for_rate(&self, reply: &Reply) -> bool {
@@ -112,21 +143,10 @@ mod tests {
     use bytes::Bytes;
     use reqwest::header::HeaderMap;
 
-    fn text(body: &Value, key: &str) -> Option<String> {
-        body.get(key).and_then(Value::as_str).map(String::from)
-    }
-
     /// A profile of the kind services declare: codes in `error`, text in `description`.
-    const TEST: Profile = Profile {
-        id: "test_service",
-        name: "Test Service",
-        read_error: |body| ServiceError {
-            code: text(body, "error"),
-            description: text(body, "description"),
-        },
-        classify: |code| (code == "quota").then_some(ErrorCode::QuotaExceeded),
-        rate_limit_refusal: |status, said| status == 403 && said.code.as_deref() == Some("slow"),
-    };
+    const TEST: Profile = Profile::new("test_service", "Test Service", read_error_and_description)
+        .classify(|code| (code == "quota").then_some(ErrorCode::QuotaExceeded))
+        .rate_limit_refusal(|status, said| status == 403 && said.code.as_deref() == Some("slow"));
 
     fn reply(status: u16, body: &'static str) -> Reply {
         Reply {

@@ -10,9 +10,10 @@
 
 use std::time::{Duration, Instant};
 
+use super::Context;
 use crate::config::Retries;
-use crate::error::Result;
-use crate::progress::Progress;
+use crate::error::{Error, Result};
+use crate::log::Level;
 
 /// The configured retry policy, in durations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,15 +85,16 @@ pub(crate) fn next_wait(
 /// The retry state of one operation, borrowed by its loops.
 pub(crate) struct RetryContext {
     policy: RetryPolicy,
-    progress: Progress,
+    /// The operation's context: its progress (to cancel a wait) and its log.
+    ctx: Context,
     deadline: Option<Instant>,
 }
 
 impl RetryContext {
-    pub(crate) fn new(retries: &Retries, progress: &Progress) -> RetryContext {
+    pub(crate) fn new(retries: &Retries, ctx: &Context) -> RetryContext {
         RetryContext {
             policy: RetryPolicy::from_config(retries),
-            progress: progress.clone(),
+            ctx: ctx.clone(),
             deadline: None,
         }
     }
@@ -120,7 +122,23 @@ impl RetryContext {
 
     /// Waits, waking every heartbeat to let the host cancel.
     pub(crate) async fn pause(&self, wait: Duration) -> Result<()> {
-        self.progress.sleep(wait).await
+        self.ctx.progress.sleep(wait).await
+    }
+
+    /// `again` and `pause` in one, for a loop whose failures are errors: after the `failures`-th
+    /// failure in a row, logs the wait as `describe` tells it and returns `Ok` once it is over,
+    /// or returns the failure when the loop should give up.
+    pub(crate) async fn wait_again(
+        &self,
+        failures: u32,
+        failure: Error,
+        describe: impl FnOnce(&Error, Duration) -> String,
+    ) -> Result<()> {
+        let Some(wait) = self.again(failures, None) else {
+            return Err(failure);
+        };
+        self.ctx.log(Level::Warn, "transfer", &describe(&failure, wait));
+        self.pause(wait).await
     }
 }
 

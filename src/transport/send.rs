@@ -54,32 +54,27 @@ async fn send_with_retries(ctx: &Context, request: &Request, authorization: Opti
     loop {
         ctx.progress.check()?;
         let started = Instant::now();
-        let outcome = attempt(&client, ctx, request, authorization).await;
-        let elapsed_ms = started.elapsed().as_millis();
+        let outcome = attempt(&client, ctx, request, authorization).await.map_err(|failure| {
+            (
+                failure_error(&request.method, &request.url, request.profile, &failure),
+                failure,
+            )
+        });
+        let (method, target, elapsed_ms) = (&request.method, request.target(), started.elapsed().as_millis());
+        let line = match &outcome {
+            Ok(reply) => format!("{method} {target} -> {} in {elapsed_ms} ms", reply.status),
+            Err((error, _)) => format!("{method} {target} failed in {elapsed_ms} ms: {}", error.message),
+        };
+        ctx.log(Level::Info, "http", &line);
         let (retry_after, last) = match outcome {
             Ok(reply) => {
-                let line = format!(
-                    "{} {} -> {} in {elapsed_ms} ms",
-                    request.method,
-                    request.target(),
-                    reply.status
-                );
-                ctx.log(Level::Info, "http", &line);
                 let refused = request.profile.refused_for_rate(&reply);
                 if !status_is_retryable(reply.status, request.idempotent, refused) {
                     return Ok(reply);
                 }
                 (reply.retry_after(), Ok(reply))
             }
-            Err(failure) => {
-                let error = failure_error(&request.method, &request.url, request.profile, &failure);
-                let line = format!(
-                    "{} {} failed in {elapsed_ms} ms: {}",
-                    request.method,
-                    request.target(),
-                    error.message
-                );
-                ctx.log(Level::Info, "http", &line);
+            Err((error, failure)) => {
                 if !failure_is_retryable(request.idempotent, failure.never_sent()) {
                     return Err(error);
                 }

@@ -161,14 +161,8 @@ pub(super) async fn get_token_by_code(call: Call) -> Result<Value> {
 
 pub(super) async fn refresh_token(call: Call) -> Result<Value> {
     let args = &call.args;
-    let (id, secret, refresh) = (
-        args.str("client_id")?,
-        args.str("client_secret")?,
-        args.str("refresh_token")?,
-    );
-    let tokens = oauth::refresh(&call.ctx, &REFRESH, id, secret, refresh, Duration::ZERO).await?;
-    call.ctx.add_secret(&tokens.access_token);
-    Ok(tokens.raw)
+    let (id, secret) = (args.str("client_id")?, args.str("client_secret")?);
+    oauth::refresh_answer(&call.ctx, &REFRESH, id, secret, args.str("refresh_token")?).await
 }
 
 pub(super) async fn get_device_code(call: Call) -> Result<Value> {

@@ -3,27 +3,15 @@
 
 use crate::config::Endpoint;
 use crate::oauth::{self, RefreshGrant};
-use crate::transport::{no_rate_limit_refusals, Profile};
+use crate::transport::Profile;
 
-pub(crate) const ACCOUNTS_ENDPOINT: Endpoint = Endpoint {
-    name: "google_accounts",
-    default_url: "https://accounts.google.com",
-    sandbox_prefix: "/google-accounts",
-};
+pub(crate) const ACCOUNTS_ENDPOINT: Endpoint =
+    Endpoint::new("google_accounts", "https://accounts.google.com", "/google-accounts");
+pub(crate) const OAUTH_ENDPOINT: Endpoint =
+    Endpoint::new("google_oauth", "https://oauth2.googleapis.com", "/google-oauth");
 
-pub(crate) const OAUTH_ENDPOINT: Endpoint = Endpoint {
-    name: "google_oauth",
-    default_url: "https://oauth2.googleapis.com",
-    sandbox_prefix: "/google-oauth",
-};
-
-pub(crate) const OAUTH: Profile = Profile {
-    id: "google_oauth",
-    name: "Google OAuth",
-    read_error: oauth::read_error,
-    classify: oauth::classify,
-    rate_limit_refusal: no_rate_limit_refusals,
-};
+pub(crate) const OAUTH: Profile =
+    Profile::new("google_oauth", "Google OAuth", oauth::read_error).classify(oauth::classify);
 
 /// Google keeps the refresh token (the answer carries none), so asking twice is harmless.
 pub(crate) const REFRESH: RefreshGrant = RefreshGrant {

@@ -3,15 +3,13 @@
 
 use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::profile::REFRESH;
-use crate::auth::{check_credentials, Session, SubjectRule, TokenSource};
+use crate::auth::{check_credentials, GrantRefresh, Session, SubjectRule, TokenSource};
 use crate::error::Result;
-use crate::oauth::{self, TokenSet, ROTATION_GRACE};
 use crate::schema::Args;
-use crate::transport::{Context, TokenProvider};
+use crate::transport::TokenProvider;
 
 const NO_SUBJECT: &str = "`credentials.subject` names an employee for a Yandex 360 service application; Google methods take {access_token?, refresh_token, client_id, client_secret, expires_at?}";
 
@@ -20,26 +18,9 @@ pub(crate) fn token_provider(args: &Args) -> Result<Arc<dyn TokenProvider>> {
     let renewal = match args.value("credentials") {
         Some(Value::Object(map)) => {
             check_credentials(map, SubjectRule::Refused(NO_SUBJECT))?;
-            Some((map.clone(), Box::new(Refresh) as Box<dyn TokenSource>))
+            Some((map.clone(), Box::new(GrantRefresh(&REFRESH)) as Box<dyn TokenSource>))
         }
         _ => None,
     };
     Ok(Session::new("Bearer", args.opt_str("token"), renewal))
-}
-
-/// A refresh at Google OAuth, shared with concurrent callers holding the same refresh token.
-struct Refresh;
-
-impl TokenSource for Refresh {
-    fn fetch<'a>(&'a self, ctx: &'a Context, credentials: &'a Map<String, Value>) -> BoxFuture<'a, Result<TokenSet>> {
-        let field = |key: &str| credentials.get(key).and_then(Value::as_str).unwrap_or("");
-        oauth::refresh(
-            ctx,
-            &REFRESH,
-            field("client_id"),
-            field("client_secret"),
-            field("refresh_token"),
-            ROTATION_GRACE,
-        )
-    }
 }

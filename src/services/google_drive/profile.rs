@@ -8,19 +8,11 @@ use crate::config::Endpoint;
 use crate::error::{Error, ErrorCode};
 use crate::transport::{Profile, ServiceError};
 
-pub(crate) const ENDPOINT: Endpoint = Endpoint {
-    name: "google_apis",
-    default_url: "https://www.googleapis.com",
-    sandbox_prefix: "/google-apis",
-};
+pub(crate) const ENDPOINT: Endpoint = Endpoint::new("google_apis", "https://www.googleapis.com", "/google-apis");
 
-pub(crate) const PROFILE: Profile = Profile {
-    id: "google_drive",
-    name: "Google Drive",
-    read_error,
-    classify,
-    rate_limit_refusal,
-};
+pub(crate) const PROFILE: Profile = Profile::new("google_drive", "Google Drive", read_error)
+    .classify(classify)
+    .rate_limit_refusal(rate_limit_refusal);
 
 fn read_error(body: &Value) -> ServiceError {
     let error = body.get("error");

@@ -47,17 +47,14 @@ pub(super) async fn upload_resumable(
             }
             Step::Broke(error) => {
                 failures += 1;
-                let Some(wait) = retry.again(failures, None) else {
-                    return Err(error);
-                };
-                let line = format!(
-                    "resumable upload interrupted at byte {} ({}): asking Drive where it stands in {:.1} s",
-                    upload.offset,
-                    error.message,
-                    wait.as_secs_f64()
-                );
-                ctx.log(Level::Warn, "transfer", &line);
-                retry.pause(wait).await?;
+                let at = upload.offset;
+                retry
+                    .wait_again(failures, error, |error, wait| {
+                        let wait = wait.as_secs_f64();
+                        let what = &error.message;
+                        format!("resumable upload interrupted at byte {at} ({what}): asking Drive where it stands in {wait:.1} s")
+                    })
+                    .await?;
                 upload.ask = true;
             }
         }

@@ -4,21 +4,11 @@
 use serde_json::Value;
 
 use crate::config::Endpoint;
-use crate::transport::{no_rate_limit_refusals, no_service_codes, Profile, ServiceError};
+use crate::transport::{Profile, ServiceError};
 
-pub(crate) const ENDPOINT: Endpoint = Endpoint {
-    name: "yandex_360",
-    default_url: "https://api360.yandex.net",
-    sandbox_prefix: "/yandex-360",
-};
+pub(crate) const ENDPOINT: Endpoint = Endpoint::new("yandex_360", "https://api360.yandex.net", "/yandex-360");
 
-pub(crate) const PROFILE: Profile = Profile {
-    id: "yandex_360",
-    name: "Yandex 360",
-    read_error,
-    classify: no_service_codes,
-    rate_limit_refusal: no_rate_limit_refusals,
-};
+pub(crate) const PROFILE: Profile = Profile::new("yandex_360", "Yandex 360", read_error);
 
 fn read_error(body: &Value) -> ServiceError {
     ServiceError {

@@ -8,7 +8,7 @@ use super::api::{
 };
 use crate::error::Result;
 use crate::schema::Call;
-use crate::transport::send_json;
+use crate::transport::{send_json, Request};
 
 pub(super) async fn get_disk_information(call: Call) -> Result<Value> {
     get(&call.ctx, "/", &optional_query(&call.args, &[("fields", "fields")])).await
@@ -71,8 +71,14 @@ async fn copy_or_move(call: Call, action: &str) -> Result<Value> {
         &format!("/resources/{action}"),
         &query,
     )?;
+    mutate_to_resource(&call, request, &to).await
+}
+
+/// A mutation that leaves a resource at `path`: its JSON once done (polling an asynchronous
+/// operation when the call waits), or the operation link when it does not.
+async fn mutate_to_resource(call: &Call, request: Request, path: &str) -> Result<Value> {
     let mutation = mutate(&call.ctx, request, call.args.bool("wait")).await?;
-    resource_after(&call.ctx, mutation, &to, call.args.opt_str("fields")).await
+    resource_after(&call.ctx, mutation, path, call.args.opt_str("fields")).await
 }
 
 pub(super) async fn create_object_copy(call: Call) -> Result<Value> {
@@ -119,8 +125,7 @@ pub(super) async fn upload_file_by_url(call: Call) -> Result<Value> {
     let query = [("url", call.args.str("url")?.to_string()), ("path", path.clone())];
     // A POST, sent once: Yandex fetches the URL itself and does not retry (docs/protocols.md §2.3).
     let request = api_request(&call.ctx, reqwest::Method::POST, "/resources/upload", &query)?;
-    let mutation = mutate(&call.ctx, request, call.args.bool("wait")).await?;
-    resource_after(&call.ctx, mutation, &path, call.args.opt_str("fields")).await
+    mutate_to_resource(&call, request, &path).await
 }
 
 pub(super) async fn publish_object(call: Call) -> Result<Value> {
@@ -253,8 +258,7 @@ pub(super) async fn restore_from_trash(call: Call) -> Result<Value> {
     let mut query = vec![("path", path), ("overwrite", call.args.bool("overwrite").to_string())];
     query.extend(optional_query(&call.args, &[("name", "name")]));
     let request = api_request(&call.ctx, reqwest::Method::PUT, "/trash/resources/restore", &query)?;
-    let mutation = mutate(&call.ctx, request, call.args.bool("wait")).await?;
-    resource_after(&call.ctx, mutation, &target, call.args.opt_str("fields")).await
+    mutate_to_resource(&call, request, &target).await
 }
 
 pub(super) async fn clear_trash(call: Call) -> Result<Value> {

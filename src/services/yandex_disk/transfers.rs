@@ -51,16 +51,15 @@ pub(super) async fn upload(ctx: &Context, path: &str, source: &Source, overwrite
             Put::Stored(stored) => return Ok(stored),
             Put::Again(error) => error,
         };
-        let Some(wait) = retry.again(attempt, None) else {
-            return Err(failure);
-        };
-        let line = format!(
-            "upload failed ({}); again with a new link in {:.1} s",
-            failure.message,
-            wait.as_secs_f64()
-        );
-        ctx.log(Level::Warn, "transfer", &line);
-        retry.pause(wait).await?;
+        retry
+            .wait_again(attempt, failure, |error, wait| {
+                let wait = wait.as_secs_f64();
+                format!(
+                    "upload failed ({}); again with a new link in {wait:.1} s",
+                    error.message
+                )
+            })
+            .await?;
     }
 }
 

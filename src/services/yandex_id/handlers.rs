@@ -101,16 +101,8 @@ pub(super) async fn wait_for_token(call: Call) -> Result<Value> {
 
 pub(super) async fn refresh_token(call: Call) -> Result<Value> {
     let args = &call.args;
-    // Concurrent callers share one refresh; a later call with the rotated-out token is refused
-    // by Yandex, as the caller asked the service itself.
-    let (id, secret, refresh) = (
-        args.str("client_id")?,
-        args.str("client_secret")?,
-        args.str("refresh_token")?,
-    );
-    let tokens = oauth::refresh(&call.ctx, &REFRESH, id, secret, refresh, Duration::ZERO).await?;
-    call.ctx.add_secret(&tokens.access_token);
-    Ok(tokens.raw)
+    let (id, secret) = (args.str("client_id")?, args.str("client_secret")?);
+    oauth::refresh_answer(&call.ctx, &REFRESH, id, secret, args.str("refresh_token")?).await
 }
 
 pub(super) async fn form_authorization_link(call: Call) -> Result<Value> {

@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 
 use super::exchange::{exchange_shared, Subject};
 use super::profile::REFRESH;
-use crate::auth::{check_credentials, Session, SubjectRule, TokenSource};
+use crate::auth::{check_credentials, GrantRefresh, Session, SubjectRule, TokenSource};
 use crate::error::Result;
-use crate::oauth::{self, TokenSet, ROTATION_GRACE};
+use crate::oauth::TokenSet;
 use crate::schema::Args;
 use crate::transport::{Context, TokenProvider};
 
@@ -42,25 +42,8 @@ fn source_for(map: &Map<String, Value>) -> Result<Box<dyn TokenSource>> {
     Ok(if names_subject {
         Box::new(Exchange)
     } else {
-        Box::new(Refresh)
+        Box::new(GrantRefresh(&REFRESH))
     })
-}
-
-/// A refresh at Yandex OAuth, shared with concurrent callers holding the same refresh token.
-struct Refresh;
-
-impl TokenSource for Refresh {
-    fn fetch<'a>(&'a self, ctx: &'a Context, credentials: &'a Map<String, Value>) -> BoxFuture<'a, Result<TokenSet>> {
-        let field = |key: &str| credentials.get(key).and_then(Value::as_str).unwrap_or("");
-        oauth::refresh(
-            ctx,
-            &REFRESH,
-            field("client_id"),
-            field("client_secret"),
-            field("refresh_token"),
-            ROTATION_GRACE,
-        )
-    }
 }
 
 /// A new exchange for the employee the credentials name.
