@@ -222,7 +222,7 @@ def main():
     nodes, edges = graph()
     if "--map" in sys.argv:
         for node in layers(nodes, edges):
-            print(f"{node} -> {' '.join(sorted(edges.get(node, {})))}")
+            print(f"{node} -> {' '.join(sorted(edges.get(node, {})))}".rstrip())
         return 0
     found = cycles(nodes, edges)
     if not found:
