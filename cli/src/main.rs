@@ -19,9 +19,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use base64::Engine;
-use diskbridge::error::ErrorCode;
-use diskbridge::progress::Progress;
 use diskbridge::registry::{Param, CREDENTIALS};
+use diskbridge::{ErrorCode, Progress};
 use diskbridge_sandbox::{Sandbox, SandboxOptions, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use serde_json::{json, Value};
 
@@ -251,6 +250,7 @@ fn run_sandbox(lang: Lang, args: &[String], help: bool) -> ExitCode {
             .get(DATA_DIR.key)
             .and_then(Value::as_str)
             .map(PathBuf::from),
+        ..SandboxOptions::default()
     };
     let sandbox = match Sandbox::start_with(options) {
         Ok(sandbox) => sandbox,

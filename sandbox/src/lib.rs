@@ -17,6 +17,7 @@ mod reqlog;
 mod server;
 mod state;
 mod telemost;
+pub mod tls;
 mod util;
 mod wire;
 mod yandex_360;

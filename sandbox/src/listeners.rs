@@ -6,13 +6,20 @@ use std::net::SocketAddr;
 
 use serde_json::{json, Value};
 
+use tokio_rustls::TlsAcceptor;
+
 use crate::state::AppState;
+use crate::tls::Tls;
 use crate::{calendar, mail, server, wire};
 
 pub struct Listeners {
     imap: std::net::TcpListener,
     smtp: std::net::TcpListener,
     caldav: std::net::TcpListener,
+    /// With TLS (`--tls`): implicit TLS for IMAP and SMTP (as on ports 993 and 465), HTTPS for
+    /// CalDAV, all with the certificate of the main port.
+    mail_tls: Option<TlsAcceptor>,
+    caldav_tls: Option<TlsAcceptor>,
 }
 
 fn bind(port: u16) -> std::io::Result<std::net::TcpListener> {
@@ -22,23 +29,31 @@ fn bind(port: u16) -> std::io::Result<std::net::TcpListener> {
 }
 
 impl Listeners {
-    /// Binds the three on free ports of 127.0.0.1.
-    pub fn bind() -> std::io::Result<Listeners> {
+    /// Binds the three on free ports of 127.0.0.1, serving TLS when `tls` is given.
+    pub fn bind(tls: Option<&Tls>, http2: bool) -> std::io::Result<Listeners> {
         Ok(Listeners {
             imap: bind(0)?,
             smtp: bind(0)?,
             caldav: bind(0)?,
+            mail_tls: tls.map(Tls::acceptor).transpose()?,
+            caldav_tls: tls.map(|tls| tls.http_acceptor(http2)).transpose()?,
         })
     }
 
-    /// `{"http", "imap", "smtp", "caldav"}`: the caldav URL is what a CalDAV client is given.
+    /// `{"http", "imap", "smtp", "caldav"}`: the caldav URL is what a CalDAV client is given;
+    /// with TLS the URLs are `https` and `"tls": true` says IMAP and SMTP want it too.
     pub fn describe(&self, http: &str) -> std::io::Result<Value> {
-        Ok(json!({
+        let scheme = if self.caldav_tls.is_some() { "https" } else { "http" };
+        let mut described = json!({
             "http": http,
             "imap": self.imap.local_addr()?.to_string(),
             "smtp": self.smtp.local_addr()?.to_string(),
-            "caldav": format!("http://{}/", self.caldav.local_addr()?),
-        }))
+            "caldav": format!("{scheme}://{}/", self.caldav.local_addr()?),
+        });
+        if self.mail_tls.is_some() {
+            described["tls"] = json!(true);
+        }
+        Ok(described)
     }
 
     /// Serves the three until the runtime stops.
@@ -55,9 +70,9 @@ impl Listeners {
             }
         };
         tokio::join!(
-            wire::accept_loop(imap, state.clone(), mail::imap::serve),
-            wire::accept_loop(smtp, state.clone(), mail::smtp::serve),
-            server::serve(caldav, calendar::router(state.clone()), state.clone()),
+            wire::accept_loop(imap, state.clone(), self.mail_tls.clone(), mail::imap::serve),
+            wire::accept_loop(smtp, state.clone(), self.mail_tls, mail::smtp::serve),
+            server::serve(caldav, calendar::router(state.clone()), state.clone(), self.caldav_tls),
         );
     }
 }

@@ -31,10 +31,12 @@ pub struct Shared {
     pub listeners: OnceLock<serde_json::Value>,
     /// `--data-dir`: where state is kept between runs (None: in memory).
     pub data_dir: Option<PathBuf>,
+    /// With TLS: the PEM file of the CA clients should trust (`GET /_sandbox/tls`).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Shared {
-    pub fn new(data_dir: Option<PathBuf>) -> std::io::Result<AppState> {
+    pub fn new(data_dir: Option<PathBuf>, ca_file: Option<PathBuf>) -> std::io::Result<AppState> {
         if let Some(dir) = &data_dir {
             std::fs::create_dir_all(dir)?;
         }
@@ -53,6 +55,7 @@ impl Shared {
             telemost: telemost::Store::default(),
             listeners: OnceLock::new(),
             data_dir,
+            ca_file,
         });
         shared.load()?;
         Ok(shared)

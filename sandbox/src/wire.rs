@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use crate::link::Link;
 use crate::state::AppState;
@@ -89,11 +90,15 @@ pub async fn read_exact<R: AsyncRead + Unpin>(
     }
 }
 
-/// Accepts connections for ever, running `session` on each (behind the bandwidth setting's
-/// link) on its own task. The sandbox stops the loop by dropping its runtime.
-pub async fn accept_loop<F, Fut>(listener: TcpListener, state: AppState, session: F)
+/// A connection as a session sees it: TCP behind the bandwidth setting's link, or TLS around it.
+pub type Connection = Box<dyn Stream>;
+
+/// Accepts connections for ever, running `session` on each on its own task (after the TLS
+/// handshake when there is an acceptor; a failed handshake is the client's business). The
+/// sandbox stops the loop by dropping its runtime.
+pub async fn accept_loop<F, Fut>(listener: TcpListener, state: AppState, acceptor: Option<TlsAcceptor>, session: F)
 where
-    F: Fn(Link<TcpStream>, SocketAddr, AppState) -> Fut,
+    F: Fn(Connection, SocketAddr, AppState) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     loop {
@@ -101,8 +106,18 @@ where
             continue;
         };
         let _ = socket.set_nodelay(true);
-        let socket = Link::new(socket, state.settings().link_bytes_per_s);
-        tokio::spawn(session(socket, peer, state.clone()));
+        let link = Link::new(socket, state.settings().link_bytes_per_s);
+        let (state, acceptor, session) = (state.clone(), acceptor.clone(), session.clone());
+        tokio::spawn(async move {
+            let stream: Connection = match acceptor {
+                None => Box::new(link),
+                Some(acceptor) => match acceptor.accept(link).await {
+                    Ok(stream) => Box::new(stream),
+                    Err(_) => return,
+                },
+            };
+            session(stream, peer, state).await;
+        });
     }
 }
 

@@ -7,6 +7,7 @@ exchanges a token for each employee (docs/protocols.md §1.6, §5)."""
 import base64
 import json
 import os
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,6 +27,16 @@ ALL_SCOPES = [
     "telemost-api:conferences.read",
     "telemost-api:conferences.update",
 ]
+
+
+def ca_file():
+    """The sandbox's CA file when it serves TLS (DISKBRIDGE_SANDBOX_CA_FILE), else None."""
+    return os.environ.get("DISKBRIDGE_SANDBOX_CA_FILE") or None
+
+
+def tls_context():
+    """An SSL context that trusts the sandbox's CA and nothing else."""
+    return ssl.create_default_context(cafile=ca_file())
 
 
 def base_url():
@@ -48,7 +59,8 @@ def request(method, path, form=None, body=None, headers=None, url=None):
     target = url or base_url() + urllib.parse.quote(path, safe="/?&=%:@,;+")
     req = urllib.request.Request(target, data=data, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(req, timeout=30) as response:
+        context = tls_context() if ca_file() else None
+        with urllib.request.urlopen(req, timeout=30, context=context) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as err:
         return err.code, dict(err.headers), err.read()

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use base64::Engine;
 use diskbridge_sandbox::{
-    Sandbox, ORG_ID, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET, YANDEX_SERVICE_CLIENT_ID, YANDEX_SERVICE_CLIENT_SECRET,
+    Sandbox, SandboxOptions, ORG_ID, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET, YANDEX_SERVICE_CLIENT_ID,
+    YANDEX_SERVICE_CLIENT_SECRET,
 };
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -44,7 +45,31 @@ pub struct Env {
 impl Env {
     /// A sandbox whose organization has the service application registered for `scopes`.
     pub async fn start_with(scopes: &[&str]) -> Env {
-        let sandbox = Sandbox::start().expect("sandbox starts");
+        Env::on(
+            Sandbox::start().expect("sandbox starts"),
+            reqwest::Client::new(),
+            scopes,
+        )
+        .await
+    }
+
+    /// A sandbox serving TLS everywhere, and an HTTP client that trusts its CA alone.
+    pub async fn start_tls() -> Env {
+        let options = SandboxOptions {
+            tls: true,
+            ..SandboxOptions::default()
+        };
+        let sandbox = Sandbox::start_with(options).expect("sandbox starts");
+        let pem = std::fs::read(sandbox.ca_file().expect("a CA file")).unwrap();
+        let http = reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+            .build()
+            .unwrap();
+        Env::on(sandbox, http, &ALL_SCOPES).await
+    }
+
+    async fn on(sandbox: Sandbox, http: reqwest::Client, scopes: &[&str]) -> Env {
         let url = sandbox.url().to_string();
         let listeners = sandbox.listeners().clone();
         let text = |key: &str| listeners[key].as_str().expect("a listener").to_string();
@@ -54,7 +79,7 @@ impl Env {
             caldav: text("caldav"),
             sandbox,
             url,
-            http: reqwest::Client::new(),
+            http,
             owner_token: String::new(),
         };
         env.owner_token = env.device_token(None).await;
