@@ -45,23 +45,31 @@ async fn list_faults(State(state): State<AppState>) -> Json<Value> {
     Json(json!(state.faults.list()))
 }
 
-/// Takes one fault object or an array of them.
-async fn add_faults(State(state): State<AppState>, Json(body): Json<Value>) -> Response {
+/// One object or an array of them, each read as a `T` and checked by `validate`; all or none.
+pub fn one_or_many<T: serde::de::DeserializeOwned>(
+    body: Value,
+    validate: impl Fn(&T) -> Result<(), String>,
+) -> Result<Vec<T>, String> {
     let items = match body {
         Value::Array(items) => items,
         other => vec![other],
     };
-    let mut faults = Vec::new();
-    for item in items {
-        let fault: Fault = match serde_json::from_value(item) {
-            Ok(fault) => fault,
-            Err(err) => return bad_request(format!("invalid fault: {err}")),
-        };
-        if let Err(err) = fault.validate() {
-            return bad_request(format!("invalid fault: {err}"));
-        }
-        faults.push(fault);
-    }
+    items
+        .into_iter()
+        .map(|item| {
+            let parsed: T = serde_json::from_value(item).map_err(|err| err.to_string())?;
+            validate(&parsed)?;
+            Ok(parsed)
+        })
+        .collect()
+}
+
+/// Takes one fault object or an array of them.
+async fn add_faults(State(state): State<AppState>, Json(body): Json<Value>) -> Response {
+    let faults = match one_or_many(body, Fault::validate) {
+        Ok(faults) => faults,
+        Err(err) => return bad_request(format!("invalid fault: {err}")),
+    };
     let added = faults.len();
     faults.into_iter().for_each(|f| state.faults.add(f));
     Json(json!({"added": added})).into_response()

@@ -477,3 +477,70 @@ async fn a_504_on_a_write_that_landed() {
         .iter()
         .any(|e| e["method"] == "PUT" && e["status"] == 504));
 }
+
+#[tokio::test]
+async fn a_meeting_reaches_colleagues_who_answer_only_with_their_partstat() {
+    let env = Env::start().await;
+    let ivan = Dav::oauth(&env, &env.token(IVAN, None).await);
+    let maria = Dav::oauth(&env, &env.token(MARIA, None).await);
+    let owner = Dav::oauth(&env, &env.token(common_mail::OWNER, None).await);
+    let attendees = "ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:maria.ivanova@sandbox-org.ru\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:owner@sandbox-org.ru\r\nX-TELEMOST-REQUIRED:TRUE\r\n";
+    assert_eq!(
+        ivan.put(&format!("{DEFAULT}team.ics"), &[], &event("team", "Team", attendees))
+            .await
+            .status,
+        201
+    );
+    let mine = ivan.send("GET", &format!("{DEFAULT}team.ics"), &[], "").await.body;
+    let link = mine
+        .lines()
+        .find_map(|l| l.strip_prefix("X-TELEMOST-CONFERENCE:"))
+        .unwrap()
+        .to_string();
+    assert!(
+        mine.contains("ORGANIZER:mailto:ivan.petrov@sandbox-org.ru\r\n"),
+        "{mine}"
+    );
+    let maria_path = "/calendars/maria.ivanova%40sandbox-org.ru/events-default/team.ics";
+    let copy = maria.send("GET", maria_path, &[], "").await;
+    assert_eq!(copy.status, 200);
+    assert!(
+        copy.body.contains(&format!("X-TELEMOST-CONFERENCE:{link}")),
+        "one meeting, one link"
+    );
+    // Maria accepts and tries to rename it: only her answer sticks.
+    let answer = copy.body.replace("SUMMARY:Team", "SUMMARY:Mine now").replace(
+        "PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:maria",
+        "PARTSTAT=ACCEPTED;RSVP=TRUE:mailto:maria",
+    );
+    assert_eq!(maria.put(maria_path, &[], &answer).await.status, 204);
+    let copy = maria.send("GET", maria_path, &[], "").await.body;
+    assert!(
+        copy.contains("SUMMARY:Team\r\n") && copy.contains("PARTSTAT=ACCEPTED:mailto:maria.ivanova@sandbox-org.ru"),
+        "{copy}"
+    );
+    let mine = ivan.send("GET", &format!("{DEFAULT}team.ics"), &[], "").await.body;
+    assert!(
+        mine.contains("PARTSTAT=ACCEPTED:mailto:maria.ivanova@sandbox-org.ru"),
+        "{mine}"
+    );
+    // The organizer's update reaches her copy; her answer is kept.
+    let moved = event("team", "Team (moved)", attendees);
+    assert_eq!(ivan.put(&format!("{DEFAULT}team.ics"), &[], &moved).await.status, 204);
+    let copy = maria.send("GET", maria_path, &[], "").await.body;
+    assert!(
+        copy.contains("SUMMARY:Team (moved)") && copy.contains("PARTSTAT=ACCEPTED:mailto:maria"),
+        "{copy}"
+    );
+    // A decline removes her copy; the organizer's delete removes the owner's.
+    let decline = copy.replace("PARTSTAT=ACCEPTED:mailto:maria", "PARTSTAT=DECLINED:mailto:maria");
+    assert_eq!(maria.put(maria_path, &[], &decline).await.status, 204);
+    assert_eq!(maria.send("GET", maria_path, &[], "").await.status, 404);
+    let owner_path = "/calendars/owner%40sandbox-org.ru/events-default/team.ics";
+    assert_eq!(owner.send("GET", owner_path, &[], "").await.status, 200);
+    assert_eq!(
+        ivan.send("DELETE", &format!("{DEFAULT}team.ics"), &[], "").await.status,
+        204
+    );
+    assert_eq!(owner.send("GET", owner_path, &[], "").await.status, 404);
+}

@@ -622,3 +622,69 @@ async fn listeners_are_announced() {
     );
     assert_eq!(&listeners, env.sandbox.listeners());
 }
+
+#[tokio::test]
+async fn mailboxes_survive_a_restart_with_a_data_dir() {
+    let dir = std::env::temp_dir().join(format!("diskbridge-mailsb-state-{}", std::process::id()));
+    let options = || diskbridge_sandbox::SandboxOptions {
+        data_dir: Some(dir.clone()),
+        ..diskbridge_sandbox::SandboxOptions::default()
+    };
+    let first = diskbridge_sandbox::Sandbox::start_with(options()).unwrap();
+    let http = reqwest::Client::new();
+    let post =
+        |path: &str, body: serde_json::Value| http.post(format!("{}/_sandbox/{path}", first.url())).json(&body).send();
+    assert_eq!(
+        post("mail/seed", json!({"user": IVAN, "folder": "Templates", "count": 3}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        post(
+            "mail/deliver",
+            json!({"user": IVAN, "raw": "Subject: kept\r\n\r\nkept\r\n"})
+        )
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
+    let before: serde_json::Value = http
+        .get(format!(
+            "{}/_sandbox/mail/messages?user={IVAN}&folder=Templates&sha256=true",
+            first.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    drop(first);
+    let second = diskbridge_sandbox::Sandbox::start_with(options()).unwrap();
+    let after: serde_json::Value = http
+        .get(format!(
+            "{}/_sandbox/mail/messages?user={IVAN}&folder=Templates&sha256=true",
+            second.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+    let inbox: serde_json::Value = http
+        .get(format!("{}/_sandbox/mail/folders?user={IVAN}", second.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["folders"][0]["messages"], 5);
+    drop(second);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

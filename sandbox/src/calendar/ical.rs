@@ -33,7 +33,7 @@ impl Property {
             c == ':' && !quoted
         })?;
         let (head, value) = (&line[..colon.0], &line[colon.0 + 1..]);
-        let mut parts = head.split(';');
+        let mut parts = split_unquoted(head, ';').into_iter();
         let name = parts.next()?.trim().to_ascii_uppercase();
         if name.is_empty() {
             return None;
@@ -62,6 +62,22 @@ impl Property {
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
+}
+
+/// Splits on `separator` outside double quotes (parameter values may quote `;` and `:`).
+fn split_unquoted(text: &str, separator: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in text.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if c == separator && !quoted {
+            parts.push(&text[start..i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 #[derive(Clone, Debug, Default)]

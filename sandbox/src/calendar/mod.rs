@@ -6,6 +6,7 @@
 
 mod dav;
 mod ical;
+mod invites;
 mod paths;
 mod reads;
 pub mod store;

@@ -64,10 +64,6 @@ impl Calendar {
         self.access == Access::ReadWrite
     }
 
-    pub fn etag_of(&self, name: &str) -> Option<i64> {
-        self.objects.get(name).map(|o| o.stamp)
-    }
-
     /// The name of the object with this UID, if any.
     pub fn name_of_uid(&self, uid: &str) -> Option<&str> {
         self.objects.iter().find(|(_, o)| o.uid == uid).map(|(n, _)| n.as_str())
@@ -166,10 +162,15 @@ impl Store {
 
     /// Changes a user's calendars; `f` gets a fresh stamp, above every earlier one.
     pub fn write<R>(&self, uid: &str, now_ms: i64, f: impl FnOnce(&mut Home, i64) -> R) -> Option<R> {
+        self.write_all(now_ms, |homes, stamp| homes.get_mut(uid).map(|home| f(home, stamp)))
+    }
+
+    /// Changes several users' calendars at once (meetings reach the attendees' calendars).
+    pub fn write_all<R>(&self, now_ms: i64, f: impl FnOnce(&mut BTreeMap<String, Home>, i64) -> R) -> R {
         let mut data = lock(&self.data);
         let stamp = now_ms.max(data.last_stamp + 1);
         data.last_stamp = stamp;
-        data.homes.get_mut(uid).map(|home| f(home, stamp))
+        f(&mut data.homes, stamp)
     }
 }
 
@@ -215,24 +216,9 @@ fn event(uid: &str, summary: &str, lines: &str) -> String {
     )
 }
 
-/// The calendars every user starts with.
-fn seed(user: &YandexUser, index: usize) -> Home {
-    let ru = is_russian(user);
+/// The seeded objects of the default calendar: a weekly stand-up and a vacation.
+fn default_objects(index: usize, ru: bool) -> [String; 2] {
     let t = |ru_text: &'static str, en_text: &'static str| if ru { ru_text } else { en_text };
-    let number = 12_600 + 10 * index;
-    let colleague = accounts::YANDEX_USERS
-        .iter()
-        .find(|u| u.in_org && u.uid != user.uid)
-        .unwrap_or(user);
-    let mut default = calendar(
-        "events-default".into(),
-        t("Мои события", "My events"),
-        "#49c0a8ff",
-        "VEVENT",
-        Access::ReadWrite,
-        user.email,
-    );
-    default.deletable = false;
     let stand_up = event(
         &format!("standup{index}yandex.ru"),
         t("Планёрка", "Stand-up"),
@@ -243,21 +229,34 @@ fn seed(user: &YandexUser, index: usize) -> Home {
         t("Отпуск", "Vacation"),
         "DTSTART;VALUE=DATE:20260701\r\nDTEND;VALUE=DATE:20260715\r\n",
     );
-    for (n, text) in [stand_up, vacation].iter().enumerate() {
+    [stand_up, vacation]
+}
+
+/// The calendars every user starts with.
+fn seed(user: &YandexUser, index: usize) -> Home {
+    let ru = is_russian(user);
+    let t = |ru_text: &'static str, en_text: &'static str| if ru { ru_text } else { en_text };
+    let number = 12_600 + 10 * index;
+    let colleague = accounts::YANDEX_USERS
+        .iter()
+        .find(|u| u.in_org && u.uid != user.uid)
+        .unwrap_or(user);
+    let mine = |id: String, name, color| calendar(id, name, color, "VEVENT", Access::ReadWrite, user.email);
+    let mut default = mine("events-default".into(), t("Мои события", "My events"), "#49c0a8ff");
+    default.deletable = false;
+    for (n, text) in default_objects(index, ru).iter().enumerate() {
         let (name, object) = seeded_object(text, n as i64);
         default.put(&name, object);
     }
-    let own = calendar(
+    let own = mine(
         format!("events-{}", number + 1),
         t("Мой календарь", "My calendar"),
         "#ff6666ff",
-        "VEVENT",
-        Access::ReadWrite,
-        user.email,
     );
+    let holidays = t("Праздники", "Holidays");
     let mut shared = calendar(
         format!("events-{}", number + 2),
-        t("Праздники", "Holidays"),
+        holidays,
         "#f6ad00ff",
         "VEVENT",
         Access::ReadOnly,
@@ -270,9 +269,10 @@ fn seed(user: &YandexUser, index: usize) -> Home {
     );
     let (name, object) = seeded_object(&holiday, 2);
     shared.put(&name, object);
+    let list = t("Не забыть", "Don't forget");
     let mut todos = calendar(
         format!("todos-{}", number + 3),
-        t("Не забыть", "Don't forget"),
+        list,
         "#8c8c8cff",
         "VTODO",
         Access::Listed,

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::ical::{self, Invalid};
+use super::ical::{self, Component, Invalid};
+use super::invites;
 use super::paths::Target;
-use super::store::{now_ms, Access, Calendar, Object, MAX_CALENDARS, MAX_OBJECTS};
+use super::store::{now_ms, Access, Calendar, Home, Object, MAX_CALENDARS, MAX_OBJECTS};
 use super::xml::{self, empty, href, status, Element, APPLE, CALDAV, DAV};
 use super::{precondition, xml_response, Caller};
 use crate::state::Shared;
@@ -54,50 +55,120 @@ pub fn put(state: &Shared, caller: &Caller, target: &Target, headers: &HeaderMap
     if body.len() > MAX_OBJECT {
         return plain(StatusCode::PAYLOAD_TOO_LARGE);
     }
-    let Some(mut parsed) = std::str::from_utf8(body).ok().and_then(|text| ical::parse(text).ok()) else {
+    let Some(parsed) = std::str::from_utf8(body).ok().and_then(|text| ical::parse(text).ok()) else {
         return precondition(StatusCode::FORBIDDEN, CALDAV, "valid-calendar-data");
     };
-    let uid = caller.user.uid;
     let now = now_ms(state.clock.offset_s.load(std::sync::atomic::Ordering::SeqCst));
-    let written = state.calendar.write(uid, now, |home, stamp| {
-        let calendar = home.calendar_mut(id).ok_or(Refusal::NoCalendar)?;
+    let written = state.calendar.write_all(now, |homes, stamp| {
+        let write = Write {
+            state,
+            caller,
+            id,
+            name,
+            headers,
+            stamp,
+        };
+        write.run(homes, parsed)
+    });
+    state.save();
+    match written {
+        Ok(true) => plain(StatusCode::CREATED),
+        Ok(false) => plain(StatusCode::NO_CONTENT),
+        Err(refusal) => refusal.response(&caller.paths, id),
+    }
+}
+
+/// One PUT, run under the calendars' lock.
+struct Write<'a> {
+    state: &'a Shared,
+    caller: &'a Caller,
+    id: &'a str,
+    name: &'a str,
+    headers: &'a HeaderMap,
+    stamp: i64,
+}
+
+impl Write<'_> {
+    /// Checks the PUT against the target calendar, then stores it (or, from an attendee, takes
+    /// only their answer). Whether the object is new.
+    fn run(&self, homes: &mut BTreeMap<String, Home>, mut parsed: Component) -> Result<bool, Refusal> {
+        let me = self.caller.user.email;
+        let calendar = homes
+            .get_mut(self.caller.user.uid)
+            .and_then(|h| h.calendar_mut(self.id))
+            .ok_or(Refusal::NoCalendar)?;
         if !calendar.writable() {
             return Err(Refusal::Forbidden);
         }
         let object_uid = ical::check(&parsed, &calendar.component).map_err(Refusal::Invalid)?;
-        let existing = calendar.objects.get(name.as_str());
-        if !preconditions_hold(headers, existing.map(|o| o.stamp)) {
+        let existing = calendar.objects.get(self.name).cloned();
+        if !preconditions_hold(self.headers, existing.as_ref().map(|o| o.stamp)) {
             return Err(Refusal::Precondition);
         }
-        if let Some(other) = calendar.name_of_uid(&object_uid).filter(|other| other != name) {
+        if let Some(other) = calendar.name_of_uid(&object_uid).filter(|other| *other != self.name) {
             return Err(Refusal::UidConflict(other.to_string()));
         }
         if existing.is_none() && calendar.objects.len() >= MAX_OBJECTS {
             return Err(Refusal::Full);
         }
+        let stored = existing.as_ref().and_then(|o| ical::parse(&o.data).ok());
+        if let Some(organizer) = stored
+            .as_ref()
+            .and_then(invites::organizer)
+            .filter(|o| !o.eq_ignore_ascii_case(me))
+        {
+            return Ok(self.answer(homes, stored.unwrap_or_default(), &parsed, &organizer, &object_uid));
+        }
+        invites::ensure_organizer(&mut parsed, me);
         if ical::needs_telemost(&parsed) {
-            let earlier = existing
-                .and_then(|o| ical::parse(&o.data).ok())
-                .and_then(|c| ical::telemost_link(&c));
-            let link = earlier.unwrap_or_else(|| state.telemost.create_for_event(uid));
+            let earlier = stored.as_ref().and_then(ical::telemost_link);
+            let link = earlier.unwrap_or_else(|| self.state.telemost.create_for_event(self.caller.user.uid));
             ical::add_telemost(&mut parsed, &link);
         }
         ical::normalise(&mut parsed);
-        let created = existing.is_none();
         let object = Object {
             data: parsed.to_text(),
-            uid: object_uid,
-            stamp,
+            uid: object_uid.clone(),
+            stamp: self.stamp,
         };
-        calendar.put(name, object);
-        Ok(created)
-    });
-    state.save();
-    match written {
-        Some(Ok(true)) => plain(StatusCode::CREATED),
-        Some(Ok(false)) => plain(StatusCode::NO_CONTENT),
-        Some(Err(refusal)) => refusal.response(&caller.paths, id),
-        None => plain(StatusCode::NOT_FOUND),
+        calendar.put(self.name, object);
+        invites::deliver(homes, me, &parsed, &object_uid, self.stamp);
+        Ok(existing.is_none())
+    }
+
+    /// An attendee's PUT of their copy: only their PARTSTAT is taken, the organizer hears of it,
+    /// and a decline removes the copy (docs/protocols-mail.md §4.5).
+    fn answer(
+        &self,
+        homes: &mut BTreeMap<String, Home>,
+        mut copy: Component,
+        sent: &Component,
+        organizer: &str,
+        uid: &str,
+    ) -> bool {
+        let me = self.caller.user.email;
+        let Some(answer) = invites::partstat(sent, me) else {
+            return false;
+        };
+        invites::set_partstat(&mut copy, me, &answer);
+        invites::tell_organizer(homes, organizer, uid, me, &answer, self.stamp);
+        let Some(calendar) = homes
+            .get_mut(self.caller.user.uid)
+            .and_then(|h| h.calendar_mut(self.id))
+        else {
+            return false;
+        };
+        if answer == "DECLINED" {
+            calendar.remove(self.name, self.stamp);
+        } else {
+            let object = Object {
+                data: copy.to_text(),
+                uid: uid.to_string(),
+                stamp: self.stamp,
+            };
+            calendar.put(self.name, object);
+        }
+        false
     }
 }
 
@@ -140,20 +211,11 @@ impl Refusal {
 /// whether Yandex answers 200 or 204).
 pub fn delete(state: &Shared, caller: &Caller, target: &Target, headers: &HeaderMap) -> Response {
     let now = now_ms(state.clock.offset_s.load(std::sync::atomic::Ordering::SeqCst));
-    let deleted = state.calendar.write(caller.user.uid, now, |home, stamp| match target {
-        Target::Object(_, id, name) => {
-            let calendar = home.calendar_mut(id).ok_or(StatusCode::NOT_FOUND)?;
-            if !calendar.writable() {
-                return Err(StatusCode::FORBIDDEN);
-            }
-            let current = calendar.etag_of(name).ok_or(StatusCode::NOT_FOUND)?;
-            if !preconditions_hold(headers, Some(current)) {
-                return Err(StatusCode::PRECONDITION_FAILED);
-            }
-            calendar.remove(name, stamp);
-            Ok(())
-        }
+    let uid = caller.user.uid;
+    let deleted = state.calendar.write_all(now, |homes, stamp| match target {
+        Target::Object(_, id, name) => delete_object(homes, caller, id, name, headers, stamp),
         Target::Calendar(_, id) => {
+            let home = homes.get_mut(uid).ok_or(StatusCode::NOT_FOUND)?;
             let index = home
                 .calendars
                 .iter()
@@ -168,11 +230,40 @@ pub fn delete(state: &Shared, caller: &Caller, target: &Target, headers: &Header
         _ => Err(StatusCode::METHOD_NOT_ALLOWED),
     });
     state.save();
-    match deleted.unwrap_or(Err(StatusCode::NOT_FOUND)) {
+    match deleted {
         Ok(()) => plain(StatusCode::NO_CONTENT),
         Err(StatusCode::FORBIDDEN) => precondition(StatusCode::FORBIDDEN, DAV, "need-privileges"),
         Err(status) => plain(status),
     }
+}
+
+/// Removes an object (If-Match checked); the organizer's delete takes the colleagues' copies.
+fn delete_object(
+    homes: &mut BTreeMap<String, Home>,
+    caller: &Caller,
+    id: &str,
+    name: &str,
+    headers: &HeaderMap,
+    stamp: i64,
+) -> Result<(), StatusCode> {
+    let calendar = homes
+        .get_mut(caller.user.uid)
+        .and_then(|h| h.calendar_mut(id))
+        .ok_or(StatusCode::NOT_FOUND)?;
+    if !calendar.writable() {
+        return Err(StatusCode::FORBIDDEN);
+    }
+    let object = calendar.objects.get(name).cloned().ok_or(StatusCode::NOT_FOUND)?;
+    if !preconditions_hold(headers, Some(object.stamp)) {
+        return Err(StatusCode::PRECONDITION_FAILED);
+    }
+    calendar.remove(name, stamp);
+    if let Ok(stored) = ical::parse(&object.data) {
+        if invites::organizer(&stored).is_some_and(|o| o.eq_ignore_ascii_case(caller.user.email)) {
+            invites::withdraw(homes, caller.user.email, &stored, &object.uid, stamp);
+        }
+    }
+    Ok(())
 }
 
 /// The `D:set/D:prop` children of a MKCALENDAR or PROPPATCH body.

@@ -17,6 +17,7 @@ use super::model::{Body, Flags, SEEN};
 use super::synthetic::{self, Synthetic};
 use super::{user_by_name, MAX_FOLDER_MESSAGES};
 use crate::accounts::YandexUser;
+use crate::control::one_or_many;
 use crate::state::AppState;
 use crate::util::hex;
 
@@ -293,21 +294,10 @@ async fn list_faults(State(state): State<AppState>) -> Json<Value> {
 
 /// One fault or an array of them (see `faults.rs`).
 async fn add_faults(State(state): State<AppState>, Json(body): Json<Value>) -> Response {
-    let items = match body {
-        Value::Array(items) => items,
-        other => vec![other],
+    let faults = match one_or_many(body, Fault::validate) {
+        Ok(faults) => faults,
+        Err(err) => return refuse(StatusCode::BAD_REQUEST, &format!("invalid fault: {err}")),
     };
-    let mut faults = Vec::new();
-    for item in items {
-        let fault: Fault = match serde_json::from_value(item) {
-            Ok(fault) => fault,
-            Err(err) => return refuse(StatusCode::BAD_REQUEST, &format!("invalid fault: {err}")),
-        };
-        if let Err(err) = fault.validate() {
-            return refuse(StatusCode::BAD_REQUEST, &format!("invalid fault: {err}"));
-        }
-        faults.push(fault);
-    }
     let added = faults.len();
     faults.into_iter().for_each(|f| state.mail.faults.add(f));
     Json(json!({"added": added})).into_response()

@@ -82,170 +82,66 @@ pub fn mailbox(user: &YandexUser) -> Mailbox {
     }
 }
 
+/// Who sent a seeded message (the recipient is the other party, the user for outsiders).
+#[derive(Clone, Copy)]
+enum Sender {
+    Me,
+    Colleague,
+    News,
+    Spammer,
+}
+
+/// One seeded message: its folder's index in the layout, flags, sender, subject, how many hours
+/// before [`BASE_DATE`] it was sent (`OLD` for 2017), and its content.
+type Seeded = (usize, u8, Sender, &'static str, i64, Part);
+
+/// Hours before [`BASE_DATE`] that land on New Year's Eve 2017.
+const OLD: i64 = 9 * 365 * 24;
+
+#[rustfmt::skip]
+const SEEDED: [Seeded; 12] = [
+    (0, SEEN, Sender::Colleague, "Квартальный отчёт", 50, Part::Plain("Привет!\r\nОтчёт за квартал во вложении следующего письма.\r\n")),
+    (0, SEEN | FLAGGED, Sender::News, "Welcome to Yandex 360", 26,
+        Part::Html("Welcome to Yandex 360 for Business.", "<p>Welcome to <b>Yandex 360</b> for Business.</p>")),
+    (0, 0, Sender::Colleague, "Отчёт: вложение", 2, Part::Attachment("Файл во вложении.", "report.pdf")),
+    (0, 0, Sender::Colleague, "Meeting tomorrow", 0, Part::Plain("Shall we meet at 11:00?\r\n")),
+    (1, SEEN, Sender::Me, "Re: Квартальный отчёт", 49, Part::Plain("Спасибо, получил.\r\n")),
+    (3, 0, Sender::Spammer, "You have won", 5, Part::Plain("Claim your prize.\r\n")),
+    (4, SEEN, Sender::Colleague, "Old notice", 100, Part::Plain("This can go.\r\n")),
+    (5, SEEN | DRAFT, Sender::Me, "Черновик письма", 1, Part::Plain("Не дописано…\r\n")),
+    (7, SEEN, Sender::Colleague, "New Year 2017", OLD, Part::Plain("Happy New Year!\r\n")),
+    (7, SEEN, Sender::Me, "Re: New Year 2017", OLD - 1, Part::Plain("And to you!\r\n")),
+    (10, SEEN, Sender::Colleague, "Проект «Альфа»", 30, Part::Plain("План проекта.\r\n")),
+    (11, 0, Sender::Colleague, "Report \"2026\" draft", 3, Part::Plain("Numbers for 2026.\r\n")),
+];
+
 /// The seeded messages: the index of their folder in the layout, date, flags and bytes.
 fn messages(user: &YandexUser, colleague: &YandexUser) -> Vec<(usize, i64, Flags, Vec<u8>)> {
-    let me = address(user);
-    let them = address(colleague);
-    let news = "\"Yandex 360\" <news@360.yandex.ru>";
-    let hour = 3600;
-    let seen = |bits: u8| Flags {
-        system: bits,
-        keywords: Vec::new(),
-    };
-    let m = |n: u32, from: &str, to: &str, subject: &str, date: i64, part: Part| Letter {
-        id: format!("{}.{n}", user.login),
-        from: from.to_string(),
-        to: to.to_string(),
-        subject: subject.to_string(),
-        date,
-        part,
-    };
-    let old = BASE_DATE - 9 * 365 * 86_400;
-    let letters = [
-        (
-            0,
-            seen(SEEN),
-            m(
-                1,
-                &them,
-                &me,
-                "Квартальный отчёт",
-                BASE_DATE - 50 * hour,
-                Part::Plain("Привет!\r\nОтчёт за квартал во вложении следующего письма.\r\n"),
-            ),
-        ),
-        (
-            0,
-            seen(SEEN | FLAGGED),
-            m(
-                2,
-                news,
-                &me,
-                "Welcome to Yandex 360",
-                BASE_DATE - 26 * hour,
-                Part::Html(
-                    "Welcome to Yandex 360 for Business.",
-                    "<p>Welcome to <b>Yandex 360</b> for Business.</p>",
-                ),
-            ),
-        ),
-        (
-            0,
-            seen(0),
-            m(
-                3,
-                &them,
-                &me,
-                "Отчёт: вложение",
-                BASE_DATE - 2 * hour,
-                Part::Attachment("Файл во вложении.", "report.pdf"),
-            ),
-        ),
-        (
-            0,
-            seen(0),
-            m(
-                4,
-                &them,
-                &me,
-                "Meeting tomorrow",
-                BASE_DATE,
-                Part::Plain("Shall we meet at 11:00?\r\n"),
-            ),
-        ),
-        (
-            1,
-            seen(SEEN),
-            m(
-                5,
-                &me,
-                &them,
-                "Re: Квартальный отчёт",
-                BASE_DATE - 49 * hour,
-                Part::Plain("Спасибо, получил.\r\n"),
-            ),
-        ),
-        (
-            3,
-            seen(0),
-            m(
-                6,
-                "\"Lottery\" <win@spam.example>",
-                &me,
-                "You have won",
-                BASE_DATE - 5 * hour,
-                Part::Plain("Claim your prize.\r\n"),
-            ),
-        ),
-        (
-            4,
-            seen(SEEN),
-            m(
-                7,
-                &them,
-                &me,
-                "Old notice",
-                BASE_DATE - 100 * hour,
-                Part::Plain("This can go.\r\n"),
-            ),
-        ),
-        (
-            5,
-            seen(SEEN | DRAFT),
-            m(
-                8,
-                &me,
-                &them,
-                "Черновик письма",
-                BASE_DATE - hour,
-                Part::Plain("Не дописано…\r\n"),
-            ),
-        ),
-        (
-            7,
-            seen(SEEN),
-            m(9, &them, &me, "New Year 2017", old, Part::Plain("Happy New Year!\r\n")),
-        ),
-        (
-            7,
-            seen(SEEN),
-            m(
-                10,
-                &me,
-                &them,
-                "Re: New Year 2017",
-                old + hour,
-                Part::Plain("And to you!\r\n"),
-            ),
-        ),
-        (
-            10,
-            seen(SEEN),
-            m(
-                11,
-                &them,
-                &me,
-                "Проект «Альфа»",
-                BASE_DATE - 30 * hour,
-                Part::Plain("План проекта.\r\n"),
-            ),
-        ),
-        (
-            11,
-            seen(0),
-            m(
-                12,
-                &them,
-                &me,
-                "Report \"2026\" draft",
-                BASE_DATE - 3 * hour,
-                Part::Plain("Numbers for 2026.\r\n"),
-            ),
-        ),
-    ];
-    letters
-        .into_iter()
-        .map(|(slot, flags, letter)| (slot, letter.date, flags, letter.render()))
+    let (me, them) = (address(user), address(colleague));
+    SEEDED
+        .iter()
+        .enumerate()
+        .map(|(index, (slot, bits, sender, subject, hours, part))| {
+            let (from, to) = match sender {
+                Sender::Me => (me.as_str(), them.as_str()),
+                Sender::Colleague => (them.as_str(), me.as_str()),
+                Sender::News => ("\"Yandex 360\" <news@360.yandex.ru>", me.as_str()),
+                Sender::Spammer => ("\"Lottery\" <win@spam.example>", me.as_str()),
+            };
+            let letter = Letter {
+                id: format!("{}.{}", user.login, index + 1),
+                from: from.to_string(),
+                to: to.to_string(),
+                subject: subject.to_string(),
+                date: BASE_DATE - hours * 3600,
+                part: *part,
+            };
+            let flags = Flags {
+                system: *bits,
+                keywords: Vec::new(),
+            };
+            (*slot, letter.date, flags, letter.render())
+        })
         .collect()
 }
 
@@ -261,6 +157,7 @@ pub fn encode_word(text: &str) -> String {
     format!("=?UTF-8?B?{}?=", base64::engine::general_purpose::STANDARD.encode(text))
 }
 
+#[derive(Clone, Copy)]
 enum Part {
     Plain(&'static str),
     Html(&'static str, &'static str),

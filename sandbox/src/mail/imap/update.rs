@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::super::dates::parse_imap_datetime;
-use super::super::model::{Body, Flags, Folder, Message, DELETED, MAX_KEYWORDS};
+use super::super::model::{Body, Flags, Folder, Mailbox, Message, DELETED, MAX_KEYWORDS};
 use super::super::MAX_FOLDER_MESSAGES;
 use super::parse::{Parser, SequenceSet};
 use super::respond::completed;
@@ -150,37 +150,11 @@ impl<S: Stream> Session<S> {
         };
         let wanted = in_set(&selected.uids, &set, name.starts_with("UID"));
         let source = selected.name.clone();
+        let uids: Vec<u32> = wanted.iter().map(|&(_, uid)| uid).collect();
         let copied = self
             .state
             .mail
-            .write(self.owner(), |mb| {
-                let taken: Vec<Message> = {
-                    let folder = mb.folder(&source).ok_or("[NONEXISTENT] Source folder is gone")?;
-                    wanted
-                        .iter()
-                        .filter_map(|&(_, uid)| folder.position(uid).map(|i| folder.messages[i].clone()))
-                        .collect()
-                };
-                let target = mb.folder_mut(&target).ok_or("[TRYCREATE] No such folder")?;
-                if target.noselect {
-                    return Err("Nonselectable folder");
-                }
-                if target.messages.len() + taken.len() > MAX_FOLDER_MESSAGES {
-                    return Err("[LIMIT] Folder is full");
-                }
-                let new: Vec<u32> = taken
-                    .iter()
-                    .map(|m| target.append(m.internal_date, m.flags.clone(), m.body.clone()))
-                    .collect();
-                let old: Vec<u32> = taken.iter().map(|m| m.uid).collect();
-                let uidvalidity = target.uidvalidity;
-                if moving {
-                    if let Some(folder) = mb.folder_mut(&source) {
-                        folder.messages.retain(|m| old.binary_search(&m.uid).is_err());
-                    }
-                }
-                Ok((uidvalidity, old, new))
-            })
+            .write(self.owner(), |mb| copy_messages(mb, &source, &target, &uids, moving))
             .unwrap_or(Err("No mailbox"));
         self.dirty = true;
         let (uidvalidity, old, new) = match copied {
@@ -294,6 +268,42 @@ impl<S: Stream> Session<S> {
             Err(text) => refusal("APPEND", text),
         })
     }
+}
+
+/// Copies the messages with these UIDs from `source` to the end of `target` (removing them from
+/// `source` when `moving`): the target's UIDVALIDITY, the old UIDs and the new ones.
+fn copy_messages(
+    mailbox: &mut Mailbox,
+    source: &str,
+    target: &str,
+    uids: &[u32],
+    moving: bool,
+) -> Result<(u32, Vec<u32>, Vec<u32>), &'static str> {
+    let taken: Vec<Message> = {
+        let folder = mailbox.folder(source).ok_or("[NONEXISTENT] Source folder is gone")?;
+        uids.iter()
+            .filter_map(|&uid| folder.position(uid).map(|i| folder.messages[i].clone()))
+            .collect()
+    };
+    let target = mailbox.folder_mut(target).ok_or("[TRYCREATE] No such folder")?;
+    if target.noselect {
+        return Err("Nonselectable folder");
+    }
+    if target.messages.len() + taken.len() > MAX_FOLDER_MESSAGES {
+        return Err("[LIMIT] Folder is full");
+    }
+    let new: Vec<u32> = taken
+        .iter()
+        .map(|m| target.append(m.internal_date, m.flags.clone(), m.body.clone()))
+        .collect();
+    let old: Vec<u32> = taken.iter().map(|m| m.uid).collect();
+    let uidvalidity = target.uidvalidity;
+    if moving {
+        if let Some(folder) = mailbox.folder_mut(source) {
+            folder.messages.retain(|m| old.binary_search(&m.uid).is_err());
+        }
+    }
+    Ok((uidvalidity, old, new))
 }
 
 fn append_to(
