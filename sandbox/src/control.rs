@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::faults::Fault;
 use crate::state::{lock, AppState, Settings};
+use crate::util::one_or_many;
 use crate::{accounts, google, mail};
 
 pub fn router() -> Router<AppState> {
@@ -43,25 +44,6 @@ async fn reset(State(state): State<AppState>) -> Json<Value> {
 
 async fn list_faults(State(state): State<AppState>) -> Json<Value> {
     Json(json!(state.faults.list()))
-}
-
-/// One object or an array of them, each read as a `T` and checked by `validate`; all or none.
-pub fn one_or_many<T: serde::de::DeserializeOwned>(
-    body: Value,
-    validate: impl Fn(&T) -> Result<(), String>,
-) -> Result<Vec<T>, String> {
-    let items = match body {
-        Value::Array(items) => items,
-        other => vec![other],
-    };
-    items
-        .into_iter()
-        .map(|item| {
-            let parsed: T = serde_json::from_value(item).map_err(|err| err.to_string())?;
-            validate(&parsed)?;
-            Ok(parsed)
-        })
-        .collect()
 }
 
 /// Takes one fault object or an array of them.

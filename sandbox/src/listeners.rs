@@ -2,6 +2,7 @@
 //! at Yandex) and CalDAV (HTTP, on a port of its own because its hrefs are absolute paths from
 //! the root, docs/protocols-mail.md §7). `GET /_sandbox/listeners` tells clients where they are.
 
+use std::future::Future;
 use std::net::SocketAddr;
 
 use serde_json::{json, Value};
@@ -10,7 +11,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::state::AppState;
 use crate::tls::Tls;
-use crate::{calendar, mail, server, wire};
+use crate::{mail, wire};
 
 pub struct Listeners {
     imap: std::net::TcpListener,
@@ -56,8 +57,13 @@ impl Listeners {
         Ok(described)
     }
 
-    /// Serves the three until the runtime stops.
-    pub async fn serve(self, state: AppState) {
+    /// Serves the three until the runtime stops; `http` serves CalDAV's port (the sandbox's
+    /// HTTP machinery, with the request log and faults).
+    pub async fn serve<F, Fut>(self, state: AppState, http: F)
+    where
+        F: FnOnce(tokio::net::TcpListener, Option<TlsAcceptor>) -> Fut,
+        Fut: Future<Output = ()>,
+    {
         let (imap, smtp, caldav) = match (
             tokio::net::TcpListener::from_std(self.imap),
             tokio::net::TcpListener::from_std(self.smtp),
@@ -72,7 +78,7 @@ impl Listeners {
         tokio::join!(
             wire::accept_loop(imap, state.clone(), self.mail_tls.clone(), mail::imap::serve),
             wire::accept_loop(smtp, state.clone(), self.mail_tls, mail::smtp::serve),
-            server::serve(caldav, calendar::router(state.clone()), state.clone(), self.caldav_tls),
+            http(caldav, self.caldav_tls),
         );
     }
 }

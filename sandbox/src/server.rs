@@ -29,7 +29,7 @@ use crate::listeners::Listeners;
 use crate::reqlog::{is_text_body, Entry, MAX_LOGGED_BODY};
 use crate::state::{AppState, Shared};
 use crate::tls::Tls;
-use crate::{control, google, telemost, yandex_360, yandex_disk, yandex_oauth};
+use crate::{calendar, control, google, telemost, yandex_360, yandex_disk, yandex_oauth};
 
 #[derive(Clone, Debug, Default)]
 pub struct SandboxOptions {
@@ -110,7 +110,7 @@ impl Sandbox {
                     let app = router(state.clone());
                     tokio::select! {
                         _ = serve(listener, app, state.clone(), acceptor) => {}
-                        _ = extra.serve(state) => {}
+                        _ = extra.serve(state.clone(), |caldav, tls| serve(caldav, calendar::router(state.clone()), state.clone(), tls)) => {}
                         _ = stopped => {}
                     }
                 });

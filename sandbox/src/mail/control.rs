@@ -17,9 +17,9 @@ use super::model::{Body, Flags, SEEN};
 use super::synthetic::{self, Synthetic};
 use super::{user_by_name, MAX_FOLDER_MESSAGES};
 use crate::accounts::YandexUser;
-use crate::control::one_or_many;
+
 use crate::state::AppState;
-use crate::util::hex;
+use crate::util::{hex, one_or_many};
 
 /// At most this many messages per seeding call.
 const MAX_SEED: u32 = 100_000;
