@@ -87,7 +87,8 @@ build_linux() {
   tools=$(zig_tools)
   local packages=(-p diskbridge -p diskbridge-onec -p diskbridge-cli)
   (
-    export PATH="$tools:$PATH" CARGO_TARGET_DIR="$cross_dir"
+    # A target folder of its own, so a Linux and a Windows build can run side by side.
+    export PATH="$tools:$PATH" CARGO_TARGET_DIR="$root/target/cross-linux"
     if [ "$arch" = x86_64 ] && { ! command -v rustup >/dev/null 2>&1 || rustup_has "$target"; }; then
       exec nice -n 10 cargo-zigbuild zigbuild --locked --release --target "$target.2.17" "${packages[@]}"
     fi
@@ -96,7 +97,7 @@ build_linux() {
     exec nice -n 10 cargo-zigbuild zigbuild --locked --release -Zbuild-std=std,panic_unwind \
       --target "$target.2.17" "${packages[@]}"
   )
-  local built="$cross_dir/$target/release" dest="$out/$platform"
+  local built="$root/target/cross-linux/$target/release" dest="$out/$platform"
   mkdir -p "$dest"
   cp "$built/libdiskbridge.so" "$built/libdiskbridge_onec.so" "$built/diskbridge" "$dest/"
   strip --strip-all "$dest/libdiskbridge.so" "$dest/libdiskbridge_onec.so" "$dest/diskbridge"

@@ -61,7 +61,7 @@ built_for() {
       echo "target/$profile/$built"
       return
     fi
-    for dir in "target/$triple/release" "target/cross/$triple/release"; do
+    for dir in "target/$triple/release" "target/cross/$triple/release" "target/cross-linux/$triple/release"; do
       [ -f "$dir/$built" ] && { echo "$dir/$built"; return; }
     done
   done
