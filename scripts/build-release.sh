@@ -44,7 +44,6 @@ case "$baseline" in
   *) echo "WINDOWS_BASELINE is win7 or win10, not $baseline" >&2; exit 2 ;;
 esac
 out="$root/target/release-artifacts"
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 step() { printf '\n==> %s\n' "$*"; }
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
 
@@ -132,6 +131,7 @@ fail() { echo "CHECK FAILED: $*"; failures=$((failures + 1)); }
 check_type() {
   local description
   description=$(file -b "$1")
+  # shellcheck disable=SC2053 # $2 is a glob pattern
   [[ "$description" == $2 ]] || fail "$1 is '$description', expected '$2'"
   printf '%-46s %10s  %s\n' "${1#"$out"/}" "$(stat -c %s "$1")" "$description"
 }

@@ -25,8 +25,8 @@ arch=$1
 dir=$(cd "$2" && pwd)
 host_exe=$3
 case "$arch" in
-  x86_64) prefix=x86_64-w64-mingw32; gcc_package=gcc-mingw-w64-x86-64 ;;
-  i686) prefix=i686-w64-mingw32; gcc_package=gcc-mingw-w64-i686 ;;
+  x86_64) prefix=x86_64-w64-mingw32; gcc_package="gcc-mingw-w64-x86-64" ;;
+  i686) prefix=i686-w64-mingw32; gcc_package="gcc-mingw-w64-i686" ;;
   *) echo "unknown architecture $arch" >&2; exit 2 ;;
 esac
 

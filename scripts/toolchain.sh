@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/build-release.sh and scripts/test-windows.sh: installs what the cross-builds
 # need with apt when it is missing, and defines `xcargo TARGET ARGS...`, cargo for one target
 # (docs/windows-build.md §2). The Linux build of a developer is not touched: everything here is
@@ -50,8 +51,8 @@ rustup_has() {
 
 # The packages of the Windows route for target $1.
 need_windows_toolchain() {
-  local target=$1 gcc=gcc-mingw-w64-x86-64
-  case "$target" in i686-*) gcc=gcc-mingw-w64-i686 ;; esac
+  local target=$1 gcc="gcc-mingw-w64-x86-64"
+  case "$target" in i686-*) gcc="gcc-mingw-w64-i686" ;; esac
   if rustup_has "$target"; then
     need_packages "$gcc"
   else

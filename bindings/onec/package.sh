@@ -86,7 +86,7 @@ for component in "${components[@]}"; do
     case "$os $arch" in
       "Windows x86_64") strip_tool=x86_64-w64-mingw32-strip ;;
       "Windows i386") strip_tool=i686-w64-mingw32-strip ;;
-      *) strip_tool=strip ;;
+      *) strip_tool="strip" ;;
     esac
     if command -v "$strip_tool" >/dev/null 2>&1; then
       "$strip_tool" --strip-all "$stage/$packed"
