@@ -14,13 +14,6 @@ venv="$root/target/wheel-venv"
 rm -rf "$venv"
 python3 -m venv "$venv"
 
-# PATH without any folder that holds cargo or rustc: the wheel must need no Rust.
-clean_path=""
-IFS=: read -r -a folders <<<"$PATH"
-for folder in "${folders[@]}"; do
-  [ -x "$folder/cargo" ] || [ -x "$folder/rustc" ] || clean_path="${clean_path:+$clean_path:}$folder"
-done
-
 "$sandbox" --port 0 >"$venv/sandbox.out" &
 sandbox_pid=$!
 trap 'kill $sandbox_pid 2>/dev/null || true' EXIT
@@ -30,13 +23,15 @@ for _ in $(seq 100); do
 done
 
 cd "$venv"
-env -u DISKBRIDGE_LIBRARY -u CARGO_TARGET_DIR PATH="$clean_path" DISKBRIDGE_SANDBOX="$(head -n1 sandbox.out)" sh -c '
-  ! command -v cargo >/dev/null && ! command -v rustc >/dev/null || { echo "cargo is still on PATH"; exit 1; }
-  "$0/bin/python" -m pip install --quiet --disable-pip-version-check --no-index "$1"
-  "$0/bin/python" - <<"PY"
+# A clean environment whose PATH is the venv's bin alone: no cargo, no rustc, no DISKBRIDGE_LIBRARY.
+clean=(env -i HOME="$venv" PATH="$venv/bin" DISKBRIDGE_SANDBOX="$(head -n1 sandbox.out)")
+"${clean[@]}" python -m pip install --quiet --disable-pip-version-check --no-index "$wheel"
+"${clean[@]}" python - <<'PY'
 import os
+import shutil
 import sys
 
+assert shutil.which("cargo") is None and shutil.which("rustc") is None, "cargo or rustc is on PATH"
 import diskbridge
 
 package = os.path.dirname(diskbridge.__file__)
@@ -46,7 +41,6 @@ assert os.path.dirname(client.library_path) == package, f"loaded {client.library
 assert client.library.version()["version"] == diskbridge.__version__
 code = client.yandex_id.get_confirmation_code(client_id="sandbox-yandex-client")
 assert code["user_code"] and code["device_code"], code
-print(f"wheel: diskbridge {diskbridge.__version__} in a fresh venv loads its own {os.path.basename(client.library_path)}"
-      " and answered a sandbox call")
+print(f"wheel: diskbridge {diskbridge.__version__} in a fresh venv without cargo loads its own "
+      f"{os.path.basename(client.library_path)} and answered a sandbox call")
 PY
-' "$venv" "$wheel"
