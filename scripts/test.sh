@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command: formatting, lints, every Rust test (library through the C ABI, sandbox,
+# The one test command: formatting, lints, the import-cycle check of src/, every Rust test (library through the C ABI, sandbox,
 # the 1C add-in's tables), the C tests and example under valgrind, the 1C add-in's zip and its
 # test host under valgrind, the Python tests and a wheel installed offline, the Windows x86_64
 # build under Wine (C tests, the 1C host with MSVC's layout, the CLI), the whole-run secret audit,
@@ -32,6 +32,9 @@ cargo fmt --all --check
 
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "no import cycles among the modules of src/"
+python3 scripts/check-imports.py
 
 step "cargo build (library, sandbox binary, examples)"
 cargo build --workspace --all-targets
