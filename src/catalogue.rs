@@ -8,7 +8,10 @@ use std::sync::{Arc, OnceLock};
 use crate::config::Endpoints;
 use crate::error::Result;
 use crate::schema::{Args, Auth, Method};
-use crate::services::{google_auth, google_drive, jobs, library, yandex_360, yandex_disk, yandex_id};
+use crate::services::{
+    google_auth, google_drive, jobs, library, telemost, yandex_360, yandex_calendar, yandex_disk, yandex_id,
+    yandex_mail,
+};
 use crate::transport::TokenProvider;
 
 /// Every module's methods, in documentation order.
@@ -28,6 +31,10 @@ pub(crate) const ENDPOINTS: &Endpoints = &[
     &yandex_id::LOGIN_ENDPOINT,
     &yandex_disk::ENDPOINT,
     &yandex_360::ENDPOINT,
+    &yandex_mail::IMAP_ENDPOINT,
+    &yandex_mail::SMTP_ENDPOINT,
+    &yandex_calendar::ENDPOINT,
+    &telemost::ENDPOINT,
     &google_auth::ACCOUNTS_ENDPOINT,
     &google_auth::OAUTH_ENDPOINT,
     &google_drive::ENDPOINT,

@@ -21,24 +21,56 @@ use crate::log;
 pub(crate) const SANDBOX_ENV: &str = "DISKBRIDGE_SANDBOX";
 
 /// A base URL a service is reached at, declared by the service: its name in
-/// `configuration.endpoints`, the real service's URL, and its path prefix in the sandbox
-/// (sandbox/src/lib.rs, `PREFIXES`).
+/// `configuration.endpoints`, the real service's URL, and where the sandbox serves it.
 #[derive(Debug)]
 pub(crate) struct Endpoint {
     pub name: &'static str,
     pub default_url: &'static str,
-    pub sandbox_prefix: &'static str,
+    pub sandbox: SandboxAt,
+}
+
+/// Where the sandbox serves an endpoint: under a path prefix of its main HTTP port
+/// (sandbox/src/lib.rs, `PREFIXES`), or on a listener of its own that `GET
+/// /_sandbox/listeners` names (IMAP, SMTP, CalDAV: sandbox/src/listeners.rs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum SandboxAt {
+    Prefix(&'static str),
+    Listener(&'static str),
 }
 
 impl Endpoint {
+    /// An endpoint the sandbox serves under `sandbox_prefix` of its main port.
     pub(crate) const fn new(name: &'static str, default_url: &'static str, sandbox_prefix: &'static str) -> Endpoint {
         Endpoint {
             name,
             default_url,
-            sandbox_prefix,
+            sandbox: SandboxAt::Prefix(sandbox_prefix),
+        }
+    }
+
+    /// An endpoint the sandbox serves on its own listener, found by `listener`'s name.
+    pub(crate) const fn listener(name: &'static str, default_url: &'static str, listener: &'static str) -> Endpoint {
+        Endpoint {
+            name,
+            default_url,
+            sandbox: SandboxAt::Listener(listener),
         }
     }
 }
+
+/// Where an endpoint is in force: a URL, or a sandbox listener still to be looked up
+/// (`transport::Context::locate` does it, over the network).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Located {
+    Url(String),
+    SandboxListener { sandbox: String, listener: &'static str },
+}
+
+/// URL schemes: the secure ones, and the plain ones allowed only to loopback (or with
+/// `allow_insecure_http`) with their secure counterpart. IMAP and SMTP use implicit TLS
+/// (`imaps`, `smtps`), as the real servers on ports 993 and 465 do.
+const SECURE_SCHEMES: &[&str] = &["https", "imaps", "smtps"];
+const PLAIN_SCHEMES: &[(&str, &str)] = &[("http", "https"), ("imap", "imaps"), ("smtp", "smtps")];
 
 /// Every endpoint the services declared, in documentation order.
 pub(crate) type Endpoints = [&'static Endpoint];
@@ -162,18 +194,32 @@ impl Config {
         None
     }
 
-    /// The base URL of a service, without a trailing slash: the sandbox's prefix for it, the
-    /// configured URL, or the service's own.
-    pub(crate) fn endpoint(&self, endpoint: &Endpoint) -> String {
-        let url = match self.effective_sandbox() {
-            Some(base) => format!("{}{}", base.trim_end_matches('/'), endpoint.sandbox_prefix),
-            None => self
+    /// Where a service is: the sandbox's prefix or listener for it, the configured URL, or the
+    /// service's own.
+    pub(crate) fn locate(&self, endpoint: &Endpoint) -> Located {
+        let url = match (self.effective_sandbox(), endpoint.sandbox) {
+            (Some(base), SandboxAt::Prefix(prefix)) => format!("{}{prefix}", base.trim_end_matches('/')),
+            (Some(sandbox), SandboxAt::Listener(listener)) => {
+                let sandbox = sandbox.trim_end_matches('/').to_string();
+                return Located::SandboxListener { sandbox, listener };
+            }
+            (None, _) => self
                 .endpoints
                 .get(endpoint.name)
                 .cloned()
                 .unwrap_or_else(|| endpoint.default_url.to_string()),
         };
-        url.trim_end_matches('/').to_string()
+        Located::Url(url.trim_end_matches('/').to_string())
+    }
+
+    /// The base URL of a service, without a trailing slash. A sandbox listener, which only the
+    /// sandbox can tell (`transport::Context::locate`), shows as the address that tells it,
+    /// `<sandbox>/_sandbox/listeners#<listener>`.
+    pub(crate) fn endpoint(&self, endpoint: &Endpoint) -> String {
+        match self.locate(endpoint) {
+            Located::Url(url) => url,
+            Located::SandboxListener { sandbox, listener } => format!("{sandbox}/_sandbox/listeners#{listener}"),
+        }
     }
 
     /// Refuses endpoint names no service declared, and endpoints that are no URL or an insecure
@@ -194,7 +240,11 @@ impl Config {
         self.endpoints
             .retain(|name, url| known.iter().any(|e| e.name == *name && e.default_url != url.as_str()));
         for endpoint in known {
-            let url = self.endpoint(endpoint);
+            // A sandbox listener is checked when it is looked up; the sandbox's own URL is
+            // checked with the endpoints under its prefixes.
+            let Located::Url(url) = self.locate(endpoint) else {
+                continue;
+            };
             let name = endpoint.name;
             let parsed = Url::parse(&url)
                 .map_err(|e| Error::invalid_params(format!("endpoint `{name}` is not a URL ({e}): {url}")))?;
@@ -237,20 +287,26 @@ impl Config {
         std::time::Duration::from_secs_f64(self.timeouts.total_s + bytes as f64 / rate)
     }
 
-    /// Refuses schemes other than https, and http to anything but loopback unless allowed.
+    /// Refuses schemes other than https, imaps and smtps, and their plain counterparts to
+    /// anything but loopback unless allowed.
     pub(crate) fn check_url(&self, url: &Url) -> Result<()> {
-        match url.scheme() {
-            "https" => Ok(()),
-            "http" if self.allow_insecure_http || is_loopback(url) => Ok(()),
-            "http" => Err(Error::new(
-                ErrorCode::InsecureEndpoint,
-                format!(
-                    "plain http to {} is refused: use https, or set allow_insecure_http",
-                    url.host_str().unwrap_or("?")
-                ),
-            )),
-            other => Err(Error::invalid_params(format!("unsupported URL scheme `{other}`"))),
+        let scheme = url.scheme();
+        if SECURE_SCHEMES.contains(&scheme) {
+            return Ok(());
         }
+        let Some((plain, secure)) = PLAIN_SCHEMES.iter().find(|(plain, _)| *plain == scheme) else {
+            return Err(Error::invalid_params(format!("unsupported URL scheme `{scheme}`")));
+        };
+        if self.allow_insecure_http || is_loopback(url) {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorCode::InsecureEndpoint,
+            format!(
+                "plain {plain} to {} is refused: use {secure}, or set allow_insecure_http",
+                url.host_str().unwrap_or("?")
+            ),
+        ))
     }
 
     /// The configuration as `Library.GetConfiguration` shows it: every endpoint in force,
@@ -290,7 +346,10 @@ impl std::fmt::Debug for Config {
 
 pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        // Schemes other than http(s) (imap, smtp) keep their host as text, an address too.
+        Some(url::Host::Domain(domain)) => {
+            domain.eq_ignore_ascii_case("localhost") || domain.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         None => false,
@@ -374,7 +433,8 @@ mod tests {
 
     const OAUTH: Endpoint = Endpoint::new("yandex_oauth", "https://oauth.yandex.ru", "/yandex-oauth");
     const APIS: Endpoint = Endpoint::new("google_apis", "https://www.googleapis.com/", "/google-apis");
-    const KNOWN: &Endpoints = &[&OAUTH, &APIS];
+    const IMAP: Endpoint = Endpoint::listener("yandex_imap", "imaps://imap.yandex.com:993", "imap");
+    const KNOWN: &Endpoints = &[&OAUTH, &APIS, &IMAP];
 
     #[test]
     fn sandbox_sets_every_endpoint_to_its_prefix() {
@@ -386,6 +446,55 @@ mod tests {
         assert_eq!(config.endpoint(&APIS), "http://127.0.0.1:9/google-apis");
         let shown = config.shown(KNOWN);
         assert_eq!(shown["endpoints"]["google_apis"], "http://127.0.0.1:9/google-apis");
+    }
+
+    #[test]
+    fn a_listener_endpoint_is_looked_up_at_the_sandbox() {
+        let config = Config {
+            sandbox: Some("http://127.0.0.1:9/".into()),
+            ..Config::default()
+        };
+        let sandbox = "http://127.0.0.1:9".to_string();
+        assert_eq!(
+            config.locate(&IMAP),
+            Located::SandboxListener {
+                sandbox,
+                listener: "imap"
+            }
+        );
+        let shown = config.shown(KNOWN);
+        assert_eq!(
+            shown["endpoints"]["yandex_imap"],
+            "http://127.0.0.1:9/_sandbox/listeners#imap"
+        );
+        let real = Config::default();
+        assert_eq!(real.locate(&IMAP), Located::Url("imaps://imap.yandex.com:993".into()));
+    }
+
+    #[test]
+    fn plain_imap_and_smtp_are_refused_off_loopback() {
+        let config = Config::default();
+        for url in [
+            "imaps://imap.yandex.com:993",
+            "smtps://smtp.yandex.com:465",
+            "imap://127.0.0.1:1",
+            "smtp://[::1]:1",
+        ] {
+            assert!(config.check_url(&Url::parse(url).unwrap()).is_ok(), "{url}");
+        }
+        for (url, hint) in [
+            ("imap://imap.example:143", "use imaps"),
+            ("smtp://smtp.example:25", "use smtps"),
+        ] {
+            let refused = config.check_url(&Url::parse(url).unwrap()).unwrap_err();
+            assert_eq!(refused.code, ErrorCode::InsecureEndpoint, "{url}");
+            assert!(refused.message.contains(hint), "{}", refused.message);
+        }
+        let base = serde_json::to_value(Config::default()).unwrap();
+        let configured = serde_json::json!({"endpoints": {"yandex_imap": "imap://mail.example:143"}});
+        let error = merged(base, &configured, "options", KNOWN).unwrap_err();
+        assert_eq!(error.code, ErrorCode::InsecureEndpoint);
+        assert!(error.message.contains("`yandex_imap`"), "{}", error.message);
     }
 
     #[test]

@@ -98,7 +98,7 @@ impl ErrorCode {
             InvalidRequest => ("invalid_request", false, "The request itself is unusable: NULL or non-UTF-8 method or params, params that are not a JSON object."),
             UnknownMethod => ("unknown_method", false, "No method has that name or alias; `Library.Methods` lists them."),
             InvalidParams => ("invalid_params", false, "A parameter is missing, unknown, of the wrong type or out of range; the message names it and the accepted keys."),
-            InsecureEndpoint => ("insecure_endpoint", false, "A plain http:// endpoint that is not loopback, refused unless `allow_insecure_http` is configured."),
+            InsecureEndpoint => ("insecure_endpoint", false, "A plain http://, imap:// or smtp:// endpoint that is not loopback, refused unless `allow_insecure_http` is configured."),
             AuthorizationPending => ("authorization_pending", true, "The person has not yet approved the device code: poll again after `interval` seconds (WaitForToken does this)."),
             SlowDown => ("slow_down", true, "Polling too fast: add 5 seconds to the interval."),
             Expired => ("expired", false, "A device code, authorization code or session has expired: start the sign-in again."),

@@ -42,7 +42,7 @@ pub(crate) const METHODS: &[Method] = &[
         origin: Origin::New,
         auth: Auth::None,
         params: &[
-            Param::new("endpoints", ParamType::Object, "Base URLs per service: yandex_oauth, yandex_login, yandex_disk, yandex_360, google_accounts, google_oauth, google_apis."),
+            Param::new("endpoints", ParamType::Object, "Base URLs per service: yandex_oauth, yandex_login, yandex_disk, yandex_360, yandex_imap (imaps://host:port), yandex_smtp (smtps://host:port), yandex_caldav, yandex_telemost, google_accounts, google_oauth, google_apis."),
             Param::string("sandbox", "A sandbox base URL: every endpoint goes to it."),
             Param::new("allow_insecure_http", ParamType::Bool, "Allow plain http:// to hosts other than loopback."),
             Param::new("timeouts", ParamType::Object, "{connect_s, read_s, total_s, min_rate_kib_s}."),

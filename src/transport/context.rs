@@ -7,7 +7,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::{RetryContext, TokenProvider};
-use crate::config::{Config, Endpoint};
+use crate::config::{Config, Endpoint, Located};
 use crate::error::{Error, Result};
 use crate::log::{self, Level};
 use crate::progress::Progress;
@@ -40,6 +40,19 @@ impl Context {
     /// The base URL of a service endpoint, without a trailing slash.
     pub(crate) fn endpoint(&self, endpoint: &Endpoint) -> String {
         self.config.endpoint(endpoint)
+    }
+
+    /// Where a service endpoint is, a sandbox listener looked up at the sandbox (once per
+    /// process and sandbox): the way to reach endpoints a sandbox serves on a port of their own.
+    #[allow(dead_code)] // its users, YandexMail and YandexCalendar, come in the next commits
+    pub(crate) async fn locate(&self, endpoint: &Endpoint) -> Result<Url> {
+        match self.config.locate(endpoint) {
+            Located::Url(text) => Url::parse(&text)
+                .map_err(|e| Error::invalid_params(format!("endpoint `{}` is not a URL ({e}): {text}", endpoint.name))),
+            Located::SandboxListener { sandbox, listener } => {
+                super::listeners::listener_url(self, &sandbox, listener).await
+            }
+        }
     }
 
     /// A service URL: the endpoint's base joined with `path`.

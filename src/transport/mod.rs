@@ -6,6 +6,7 @@
 
 mod client;
 mod context;
+mod listeners;
 mod profile;
 mod reply;
 mod request;

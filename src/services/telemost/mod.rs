@@ -1,0 +1,5 @@
+//! Telemost: Yandex's video meetings, over its REST API.
+
+mod profile;
+
+pub(crate) use profile::ENDPOINT;
