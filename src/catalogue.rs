@@ -21,6 +21,7 @@ const MODULES: &[&[Method]] = &[
     yandex_id::METHODS,
     yandex_disk::METHODS,
     yandex_360::METHODS,
+    yandex_mail::METHODS,
     google_auth::METHODS,
     google_drive::METHODS,
 ];

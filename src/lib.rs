@@ -16,6 +16,7 @@ mod dispatch;
 pub mod error;
 pub mod ffi;
 mod log;
+mod mail;
 // Public only for the MD5 ceiling of examples/bench_yadisk.rs; leaves with the sha256
 // verification of the transfers issue.
 #[doc(hidden)]

@@ -183,6 +183,10 @@ pub struct Settings {
     /// CalDAV MKCALENDAR creates calendars (whether Yandex allows it is unverified; refused
     /// when off).
     pub caldav_mkcalendar: bool,
+    /// IMAP AUTHENTICATE takes an initial response on the command line (SASL-IR style), as
+    /// Yandex does; off, it answers BAD and only the form after the `+` continuation works, as
+    /// on a server without SASL-IR — to test a client's other form.
+    pub imap_initial_response: bool,
 }
 
 impl Default for Settings {
@@ -203,6 +207,7 @@ impl Default for Settings {
             imap_sentsince_slack_days: 2,
             caldav_quoted_etags: false,
             caldav_mkcalendar: false,
+            imap_initial_response: true,
         }
     }
 }

@@ -785,6 +785,96 @@ pub unsafe extern "C" fn diskbridge_yandex_360_remove_service_application(params
     unsafe { call_method("Yandex360.RemoveServiceApplication", params_json) }
 }
 
+/// `YandexMail.GetFolders`: The mailbox's folders with their counts (IMAP LIST and STATUS; right `mail:imap_ro`). Names are decoded; roles come from the special-use flags, as names depend on the account's language.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `email`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"email", "folders": [{"name", "flags", "delimiter", "role", "selectable", "messages", "unseen", "uidvalidity", "uidnext"}]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("YandexMail.GetFolders", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_mail_get_folders(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("YandexMail.GetFolders", params_json) }
+}
+
+/// `YandexMail.GetMessageCount`: How many messages the mailbox holds, per folder and in total (one IMAP STATUS per folder).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `email`, `folder`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"email", "total", "unseen", "folders": [{"name", "messages", "unseen"}]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("YandexMail.GetMessageCount", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_mail_get_message_count(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("YandexMail.GetMessageCount", params_json) }
+}
+
+/// `YandexMail.GetMessages`: One page of a folder's messages in UID order: sender, recipients, subject and date decoded from their headers, size and flags. The folder is opened read-only: nothing is marked seen.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `folder`, `after_uid`, `limit`, `email`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"email", "folder", "uidvalidity", "uidnext", "exists", "messages": [{"uid", "from", "to", "cc", "subject", "date", "internal_date", "size", "flags", "message_id"}], "next_after_uid"}` (null on the last page); release it with
+/// `diskbridge_free`. Same as `diskbridge_call("YandexMail.GetMessages", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_mail_get_messages(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("YandexMail.GetMessages", params_json) }
+}
+
+/// `YandexMail.DownloadMessage`: One message exactly as the server keeps it (RFC 822), without marking it seen.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `folder`, `uid` (required), `save_path`, `email`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is with save_path `{"folder", "uid", "uidvalidity", "size", "path"}`; without `{…, "data_base64"}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("YandexMail.DownloadMessage", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_mail_download_message(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("YandexMail.DownloadMessage", params_json) }
+}
+
+/// `YandexMail.BackupMailbox`: Backs the mailbox up into local_dir, incrementally: a run fetches only the messages that arrived since the last (by UIDVALIDITY and UID), in batches, each written atomically; a folder whose UIDVALIDITY changed is fetched again and its earlier copies kept in old-uidvalidity-<n>/. An interrupted run resumes where it stopped; a broken connection or an expired token opens the session again (credentials are renewed); one folder's problem is listed in `errors` while the others go on. Progress counts messages.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `folders`, `email`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"email", "local_dir", "fetched", "bytes", "folders": [{"name", "dir", "uidvalidity", "last_uid", "messages", "fetched", "resynced"}], "errors": [{"folder", "code", "message"}]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("YandexMail.BackupMailbox", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_mail_backup_mailbox(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("YandexMail.BackupMailbox", params_json) }
+}
+
+/// `YandexMail.SendMessage`: Sends a message over SMTP with XOAUTH2 (right `mail:smtp`): text and/or HTML, file attachments. Its size is checked against the server's limit (41 MiB at Yandex) before anything is sent. The server files it in the sender's Sent folder.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `to`, `subject`, `text`, `html`, `attachments`, `cc`, `bcc`, `from`, `email`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"message_id", "from", "recipients", "size", "queued"}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("YandexMail.SendMessage", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_yandex_mail_send_message(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("YandexMail.SendMessage", params_json) }
+}
+
 /// `GoogleWorkspace.FormCodeRetrievalLink`: The consent URL a person opens (OPI's link: with the defaults it is exactly the URL OPI builds). After consent the browser goes to `redirect_uri?code=…`; exchange the code with GetTokenByCode at once, or use StartLoopbackAuthorization, which does it for you.
 ///
 /// Parameters: `params_json`, a JSON object with `client_id` (required), `calendar`, `drive`, `sheets`, `redirect_uri`, `state`, `pkce`, `options`.

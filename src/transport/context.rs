@@ -44,7 +44,6 @@ impl Context {
 
     /// Where a service endpoint is, a sandbox listener looked up at the sandbox (once per
     /// process and sandbox): the way to reach endpoints a sandbox serves on a port of their own.
-    #[allow(dead_code)] // its users, YandexMail and YandexCalendar, come in the next commits
     pub(crate) async fn locate(&self, endpoint: &Endpoint) -> Result<Url> {
         match self.config.locate(endpoint) {
             Located::Url(text) => Url::parse(&text)

@@ -60,7 +60,6 @@ pub(crate) async fn listener_url(ctx: &Context, sandbox: &str, listener: &str) -
 
 /// Forgets what `sandbox` answered, after its listener could not be reached (a sandbox started
 /// again on the same port has new listeners).
-#[allow(dead_code)] // its users, YandexMail and YandexCalendar, come in the next commits
 pub(crate) fn forget(sandbox: &str) {
     cache().lock().unwrap_or_else(|p| p.into_inner()).remove(sandbox);
 }

@@ -18,4 +18,16 @@ pub(crate) trait TokenProvider: Send + Sync {
 
     /// The caller's credentials with the renewed tokens, for the reply, once they changed.
     fn refreshed_credentials(&self) -> Option<Value>;
+
+    /// The bare token, renewed as for `authorization`: for SASL XOAUTH2 (IMAP, SMTP), which
+    /// writes its own `Bearer`. A secret: never log or show it.
+    fn token<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<String>> {
+        Box::pin(async move {
+            let header = self.authorization(ctx).await?;
+            Ok(match header.split_once(' ') {
+                Some((_, token)) => token.to_string(),
+                None => header,
+            })
+        })
+    }
 }

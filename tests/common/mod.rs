@@ -24,6 +24,23 @@ pub fn sandbox() -> TestSandbox {
     TestSandbox { sandbox, http }
 }
 
+/// A fresh sandbox serving HTTPS (and IMAP and SMTP over implicit TLS) with a certificate of
+/// its own CA; calls and control requests trust that CA (`ca_file`).
+pub fn tls_sandbox() -> TestSandbox {
+    let options = diskbridge_sandbox::SandboxOptions {
+        tls: true,
+        ..Default::default()
+    };
+    let sandbox = Sandbox::start_with(options).expect("the sandbox starts");
+    let pem = std::fs::read(sandbox.ca_file().expect("a TLS sandbox has a CA")).unwrap();
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    TestSandbox { sandbox, http }
+}
+
 /// Calls a method through `diskbridge_call` with raw C strings and returns the parsed reply.
 pub fn raw_call(method: &str, params: &str) -> Value {
     let method = CString::new(method).unwrap();
@@ -66,7 +83,11 @@ impl TestSandbox {
     /// Per-call options that point the library at this sandbox (the configuration is
     /// process-wide and tests run in parallel, so no test configures it globally).
     pub fn options(&self) -> Value {
-        json!({"sandbox": self.url(), "retries": {"base_delay_ms": 50, "max_delay_ms": 200}})
+        let mut options = json!({"sandbox": self.url(), "retries": {"base_delay_ms": 50, "max_delay_ms": 200}});
+        if let Some(ca_file) = self.sandbox.ca_file() {
+            options["ca_file"] = json!(ca_file);
+        }
+        options
     }
 
     /// Calls through `diskbridge_call` with this sandbox's options merged into `params`.

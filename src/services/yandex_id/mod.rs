@@ -17,7 +17,7 @@ use handlers::*;
 
 use crate::schema::{handler, Auth, Method, Origin, Param, ParamType};
 
-pub(crate) use profile::{LOGIN_ENDPOINT, OAUTH_ENDPOINT};
+pub(crate) use profile::{LOGIN, LOGIN_ENDPOINT, OAUTH_ENDPOINT};
 pub(crate) use tokens::token_provider;
 
 const MODULE: &str = "YandexID";

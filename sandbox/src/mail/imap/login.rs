@@ -32,6 +32,9 @@ impl<S: Stream> Session<S> {
             return Ok(Done::No("AUTHENTICATE Unsupported authentication mechanism".into()));
         }
         let response = match initial {
+            Some(_) if !self.state.settings().imap_initial_response => {
+                return Ok(Done::Bad("AUTHENTICATE Initial response not supported".into()));
+            }
             Some(response) => response,
             None => {
                 self.send(b"+ ").await?;

@@ -1,0 +1,110 @@
+//! Connections of the line protocols (IMAP, SMTP): TCP with the configured connect timeout,
+//! then implicit TLS (`imaps`, `smtps`) with rustls and ring, trusting the platform's roots and
+//! `ca_file` as the HTTP client does — or plain TCP, which `Config::check_url` allows only to
+//! loopback. The proxy setting applies to HTTP only.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
+use tokio_rustls::TlsConnector;
+use url::Url;
+
+use crate::config::Config;
+use crate::error::{Error, ErrorCode, Result};
+
+/// A connected byte stream, plain or TLS.
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
+
+pub(crate) type BoxStream = Pin<Box<dyn Stream>>;
+
+/// Connects to `url` (`imaps://host:port`, `smtp://127.0.0.1:port`, …); `default_port` when the
+/// URL names none. Errors name `host:port` and say what failed; they are `network` (also for a
+/// certificate that is not trusted) or `timeout`.
+pub(crate) async fn connect(config: &Config, url: &Url, default_port: u16) -> Result<BoxStream> {
+    config.check_url(url)?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| Error::invalid_params(format!("no host in {url}")))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = url.port().unwrap_or(default_port);
+    let target = format!("{host}:{port}");
+    let connect_timeout = Duration::from_secs_f64(config.timeouts.connect_s);
+    let tcp = match tokio::time::timeout(connect_timeout, TcpStream::connect((host.as_str(), port))).await {
+        Err(_) => {
+            let message = format!(
+                "connecting to {target}: no connection within {} s",
+                connect_timeout.as_secs_f64()
+            );
+            return Err(Error::new(ErrorCode::Timeout, message));
+        }
+        Ok(Err(e)) => return Err(Error::new(ErrorCode::Network, format!("connecting to {target}: {e}"))),
+        Ok(Ok(tcp)) => tcp,
+    };
+    let _ = tcp.set_nodelay(true);
+    if !url.scheme().ends_with('s') {
+        return Ok(Box::pin(tcp));
+    }
+    let name = ServerName::try_from(host.clone())
+        .map_err(|_| Error::invalid_params(format!("`{host}` is not a valid TLS server name")))?;
+    let connector = TlsConnector::from(tls_config(config)?);
+    match tokio::time::timeout(connect_timeout, connector.connect(name, tcp)).await {
+        Err(_) => Err(Error::new(
+            ErrorCode::Timeout,
+            format!(
+                "TLS with {target}: no handshake within {} s",
+                connect_timeout.as_secs_f64()
+            ),
+        )),
+        Ok(Err(e)) => Err(Error::new(ErrorCode::Network, format!("TLS with {target}: {e}"))),
+        Ok(Ok(tls)) => Ok(Box::pin(tls)),
+    }
+}
+
+/// One TLS client configuration per `ca_file`, made once: the platform's roots and the file's.
+fn tls_config(config: &Config) -> Result<Arc<ClientConfig>> {
+    static CONFIGS: OnceLock<Mutex<HashMap<Option<String>, Arc<ClientConfig>>>> = OnceLock::new();
+    let mut configs = CONFIGS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(made) = configs.get(&config.ca_file) {
+        return Ok(made.clone());
+    }
+    let mut roots = RootCertStore::empty();
+    // Certificates the platform's store holds but rustls cannot parse are skipped, as reqwest does.
+    for certificate in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(certificate);
+    }
+    if let Some(path) = &config.ca_file {
+        let no_certificate = || Error::invalid_params(format!("ca_file {path} holds no PEM certificate"));
+        let pem = std::fs::read(path).map_err(|e| Error::local_io(&format!("cannot read ca_file {path}"), &e))?;
+        let certificates: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| no_certificate())?;
+        if certificates.is_empty() {
+            return Err(no_certificate());
+        }
+        for certificate in certificates {
+            roots.add(certificate).map_err(|_| no_certificate())?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let made = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot set up TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let made = Arc::new(made);
+    configs.insert(config.ca_file.clone(), made.clone());
+    Ok(made)
+}
