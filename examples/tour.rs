@@ -310,6 +310,45 @@ fn administrator_tour() {
             .clone();
         println!("  {nickname}: {} files, {} bytes", saved["downloaded"], saved["bytes"]);
     }
+
+    step("Yandex360.AddServiceApplication: the mail rights too, for every employee's mailbox");
+    call(
+        "Yandex360.AddServiceApplication",
+        json!({"token": owner, "org_id": org_id, "client_id": YANDEX_SERVICE_CLIENT_ID,
+               "scopes": "cloud_api:disk.read cloud_api:disk.write cloud_api:disk.info mail:imap_ro mail:smtp"}),
+    );
+    let mailbox_of = |employee: &Value| {
+        let mut credentials = service_app.clone();
+        credentials["subject"] = json!({"user_email": employee["email"]});
+        credentials
+    };
+
+    step("YandexMail.SendMessage: one employee writes to another (SMTP, XOAUTH2)");
+    let sent = call(
+        "YandexMail.SendMessage",
+        json!({"credentials": mailbox_of(&employees[0]), "to": employees[1]["email"],
+               "subject": "Квартальный отчёт", "text": "Отчёт готов."}),
+    )["result"]
+        .clone();
+    println!(
+        "{} bytes from {} to {}",
+        sent["size"], sent["from"], sent["recipients"][0]
+    );
+
+    step("YandexMail.BackupMailbox: every employee's mailbox, one .eml per message (IMAP, XOAUTH2)");
+    for employee in &employees {
+        let params = json!({"credentials": mailbox_of(employee), "local_dir": backup.join("mail").join(employee["nickname"].as_str().unwrap())});
+        let saved = call("YandexMail.BackupMailbox", params.clone())["result"].clone();
+        let again = call("YandexMail.BackupMailbox", params)["result"].clone();
+        println!(
+            "  {}: {} messages in {} folders, {} bytes; run again: {} fetched",
+            employee["email"].as_str().unwrap(),
+            saved["fetched"],
+            saved["folders"].as_array().map_or(0, Vec::len),
+            saved["bytes"],
+            again["fetched"]
+        );
+    }
     let _ = std::fs::remove_dir_all(&backup);
 
     step("Yandex360.RemoveServiceApplication: no more tokens for it");

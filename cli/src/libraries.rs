@@ -1,4 +1,4 @@
-//! OPI's library names (`yandex`, `yadisk`, `google`, `gdrive`) plus `y360`, and the methods
+//! OPI's library names (`yandex`, `yadisk`, `google`, `gdrive`) plus `y360` and `yamail`, and the methods
 //! each one offers: the registry's methods of its module, and the methods of other modules it
 //! re-exports under its own name (OPI's `yadisk GetConfirmationCode`, `gdrive RefreshToken`),
 //! which the registry records as aliases `YandexDisk.GetConfirmationCode`, ...
@@ -34,6 +34,12 @@ pub const LIBRARIES: &[Library] = &[
         module: "Yandex360",
         about_en: "Yandex 360: organizations, users, service applications",
         about_ru: "Яндекс 360: организации, пользователи, сервисные приложения",
+    },
+    Library {
+        name: "yamail",
+        module: "YandexMail",
+        about_en: "Yandex Mail: folders, messages, mailbox backup, sending (IMAP and SMTP with XOAUTH2)",
+        about_ru: "Яндекс Почта: папки, письма, резервная копия ящика, отправка (IMAP и SMTP с XOAUTH2)",
     },
     Library {
         name: "google",

@@ -12,10 +12,11 @@ use serde_json::{json, Value as Json};
 
 use crate::native::*;
 
-const CLASSES: [&str; 6] = [
+const CLASSES: [&str; 7] = [
     "YandexID",
     "YandexDisk",
     "Yandex360",
+    "YandexMail",
     "GoogleWorkspace",
     "GoogleDrive",
     "Library",
@@ -730,7 +731,49 @@ fn round_trip(library: &Library, memory: &MemoryManager, sandbox_url: &str) {
         .json();
     assert_eq!(reply["result"]["size"], json!(bytes.len()));
 
+    mail_count(library, memory, &id, token);
+
     settings.teardown(Teardown::OneC);
     id.teardown(Teardown::OneC);
     disk.teardown(Teardown::OneScript);
+}
+
+/// Yandex 360: the owner lets the service application read mail, exchanges a token for an
+/// employee and counts the employee's mailbox over IMAP, with positional Russian names.
+fn mail_count(library: &Library, memory: &MemoryManager, id: &Object, owner: &str) {
+    const SERVICE_ID: &str = "sandbox-yandex-service-app";
+    const IVAN: &str = "ivan.petrov@sandbox-org.ru";
+    let y360 = Object::create(library, memory, "Yandex360");
+    y360.ok(
+        "АктивироватьСервисныеПриложения",
+        &[Arg::Str(owner), Arg::I4(7_654_321)],
+    );
+    y360.ok(
+        "AddServiceApplication",
+        &[
+            Arg::Str(owner),
+            Arg::I4(7_654_321),
+            Arg::Str(SERVICE_ID),
+            Arg::Str("mail:imap_ro"),
+        ],
+    );
+    let exchanged = id
+        .ok(
+            "ПолучитьТокенПользователяОрганизации",
+            &[
+                Arg::Str(SERVICE_ID),
+                Arg::Str("sandbox-yandex-service-secret"),
+                Arg::Str(""),
+                Arg::Str(IVAN),
+            ],
+        )
+        .json();
+    let token = exchanged["access_token"].as_str().unwrap();
+    let mail = Object::create(library, memory, "YandexMail");
+    let counted = mail
+        .ok("ПолучитьКоличествоПисем", &[Arg::Str(token), Arg::Str(IVAN)])
+        .json();
+    assert_eq!(counted["total"], json!(12), "{counted}");
+    y360.teardown(Teardown::OneC);
+    mail.teardown(Teardown::OneC);
 }

@@ -1,0 +1,152 @@
+//! Benchmark: YandexMail.BackupMailbox of 10,000 messages (2–50 KiB) through the C ABI from the
+//! sandbox's IMAP listener on loopback, then the incremental second run. Prints messages/s,
+//! MB/s, the second run's time and the peak RSS of this process (the library's; the sandbox
+//! runs as its own process), beside the targets: ≥ 1,000 messages/s, the second run under 2 s,
+//! peak RSS ≤ 64 MiB plus the largest message.
+//!
+//! `./scripts/bench-mail.sh [COUNT]` builds everything in release mode and runs this.
+
+use std::ffi::{CStr, CString};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use diskbridge::ffi::{diskbridge_call, diskbridge_free};
+use diskbridge_sandbox::{YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
+use serde_json::{json, Value};
+
+fn call(method: &str, params: &Value) -> Value {
+    let method_c = CString::new(method).unwrap();
+    let params_c = CString::new(params.to_string()).unwrap();
+    // SAFETY: valid C strings; the reply is read once and freed once.
+    let text = unsafe {
+        let reply = diskbridge_call(method_c.as_ptr(), params_c.as_ptr());
+        let text = CStr::from_ptr(reply).to_string_lossy().into_owned();
+        diskbridge_free(reply);
+        text
+    };
+    let reply: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(reply["ok"], json!(true), "{method} failed: {}", reply["error"]);
+    reply["result"].clone()
+}
+
+/// Peak resident set size of this process, in MiB (Linux: VmHWM).
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+struct SandboxProcess(Child);
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A sandbox control request with curl (the library's own HTTP client stays out of the figures).
+fn control(url: &str, path: &str, body: &Value) -> Value {
+    let output = Command::new("curl")
+        .args([
+            "--silent",
+            "--fail",
+            "-H",
+            "content-type: application/json",
+            "--data-binary",
+        ])
+        .arg(body.to_string())
+        .arg(format!("{url}/_sandbox/{path}"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{path}");
+    serde_json::from_slice(&output.stdout).unwrap_or(Value::Null)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let count: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let binary = args
+        .next()
+        .unwrap_or_else(|| "target/release/diskbridge-sandbox".into());
+    let mut child = Command::new(&binary)
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the sandbox binary starts (cargo build --release -p diskbridge-sandbox)");
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let _sandbox = SandboxProcess(child);
+    let url = url.trim().to_string();
+    let options = json!({"sandbox": url});
+
+    // The owner signs in (device flow, the approval played with curl) and backs up their own
+    // mailbox, seeded with `count` messages of 2–50 KiB.
+    let code = call(
+        "YandexID.GetConfirmationCode",
+        &json!({"client_id": YANDEX_CLIENT_ID, "options": options}),
+    );
+    let approval = Command::new("curl")
+        .args(["--silent", "--fail", "--output", "/dev/null", "--data-urlencode"])
+        .arg(format!("user_code={}", code["user_code"].as_str().unwrap()))
+        .arg(code["verification_url"].as_str().unwrap())
+        .status()
+        .unwrap();
+    assert!(approval.success());
+    let tokens = call(
+        "YandexID.WaitForToken",
+        &json!({"client_id": YANDEX_CLIENT_ID, "client_secret": YANDEX_CLIENT_SECRET, "device_code": code["device_code"], "options": options}),
+    );
+    let email = call(
+        "YandexID.GetUserInfo",
+        &json!({"token": tokens["access_token"], "options": options}),
+    )["default_email"]
+        .clone();
+    let seeded = control(
+        &url,
+        "mail/seed",
+        &json!({"user": email, "folder": "INBOX", "count": count, "min_size": 2048, "max_size": 51200}),
+    );
+    let bytes = seeded["bytes"].as_u64().unwrap_or(0);
+    println!(
+        "seeded {count} messages ({:.1} MB) into INBOX of {email}",
+        bytes as f64 / 1e6
+    );
+
+    let local_dir = std::env::temp_dir().join(format!("diskbridge-bench-mail-{}", std::process::id()));
+    let params =
+        json!({"token": tokens["access_token"], "local_dir": local_dir, "folders": ["INBOX"], "options": options});
+    let started = Instant::now();
+    let first = call("YandexMail.BackupMailbox", &params);
+    let first_s = started.elapsed().as_secs_f64();
+    let fetched = first["fetched"].as_u64().unwrap();
+    let started = Instant::now();
+    let second = call("YandexMail.BackupMailbox", &params);
+    let second_s = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&local_dir);
+
+    let rate = fetched as f64 / first_s;
+    let largest_mib = 51200.0 / 1048576.0;
+    println!(
+        "first run:  {fetched} messages, {:.1} MB in {first_s:.2} s = {rate:.0} messages/s, {:.1} MB/s (target >= 1000 messages/s)",
+        first["bytes"].as_u64().unwrap_or(0) as f64 / 1e6,
+        first["bytes"].as_u64().unwrap_or(0) as f64 / 1e6 / first_s
+    );
+    println!(
+        "second run: {} fetched in {second_s:.3} s (target < 2 s)",
+        second["fetched"]
+    );
+    println!(
+        "peak RSS of the library's process: {:.1} MiB (target <= {:.1} MiB: 64 MiB plus the largest message)",
+        peak_rss_mib(),
+        64.0 + largest_mib
+    );
+}
