@@ -2,8 +2,8 @@
 # The one test command: formatting, lints, every Rust test (library through the C ABI, sandbox,
 # the 1C add-in's tables), the C tests and example under valgrind, the 1C add-in's zip and its
 # test host under valgrind, the Python tests, the whole-run secret audit, the freshness of the
-# generated files (header, exports, docs; scripts/regenerate.sh --check). Every test talks to
-# 127.0.0.1 only; the check of
+# generated files (header, exports, docs; scripts/regenerate.sh --check) and the rule that no file
+# cites a file outside the repository. Every test talks to 127.0.0.1 only; the check of
 # `pip install ./bindings/python` fetches setuptools from the package index.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +51,10 @@ bindings/python/run-tests.sh
 
 step "secret audit of the whole run"
 cargo test --test secret_audit -- --ignored --exact whole_run_audit
+
+# Last, so that a stray citation does not hide the result of any test above.
+step "every citation points inside the repository"
+scripts/check-citations.sh
 
 echo
 echo "all test suites passed"

@@ -212,7 +212,7 @@ fn tell_the_person(lang: Lang, result: &Value) {
     );
 }
 
-/// The tokens as a credentials object (DESIGN.md §6): the token JSON, the client that can
+/// The tokens as a credentials object (docs/design.md §6): the token JSON, the client that can
 /// refresh it, and when it expires.
 fn credentials(tokens: &Value, flags: &FlagSet, params: &Map<String, Value>) -> Value {
     let mut credentials = tokens.as_object().cloned().unwrap_or_default();
