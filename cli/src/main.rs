@@ -251,6 +251,7 @@ fn run_sandbox(lang: Lang, args: &[String], help: bool) -> ExitCode {
             .get(DATA_DIR.key)
             .and_then(Value::as_str)
             .map(PathBuf::from),
+        ..SandboxOptions::default()
     };
     let sandbox = match Sandbox::start_with(options) {
         Ok(sandbox) => sandbox,

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/clock", get(clock).post(advance_clock))
         .route("/accounts", get(|| async { Json(accounts::describe()) }))
         .route("/secrets", get(secrets))
+        .route("/tls", get(tls))
         .route("/google/service-account-key", get(google::service_account_key))
 }
 
@@ -106,6 +107,11 @@ async fn advance_clock(State(state): State<AppState>, Json(body): Json<Value>) -
         Some(seconds) if seconds >= 0 => Json(json!({"now": state.clock.advance(seconds)})).into_response(),
         _ => bad_request("expected {\"advance_s\": <non-negative seconds>}".into()),
     }
+}
+
+/// `{"ca_file": PATH}` with TLS (the CA clients should trust), `{"ca_file": null}` without.
+async fn tls(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({"ca_file": state.ca_file}))
 }
 
 async fn secrets(State(state): State<AppState>) -> Json<Value> {

@@ -13,6 +13,7 @@ mod link;
 mod reqlog;
 mod server;
 mod state;
+pub mod tls;
 mod util;
 mod yandex_360;
 mod yandex_disk;

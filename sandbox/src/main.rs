@@ -1,5 +1,6 @@
-//! `diskbridge-sandbox [--port N] [--data-dir DIR]`: serve the emulator on 127.0.0.1 and print
-//! its base URL as the first line on stdout.
+//! `diskbridge-sandbox [--port N] [--data-dir DIR] [--tls [--http1-only] [--untrusted-certificate]]`:
+//! serve the emulator on 127.0.0.1 and print its base URL as the first line on stdout; with
+//! `--tls`, the path of the CA's PEM file as the second.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,7 +8,8 @@ use std::process::ExitCode;
 
 use diskbridge_sandbox::{Sandbox, SandboxOptions};
 
-const USAGE: &str = "usage: diskbridge-sandbox [--port N] [--data-dir DIR]";
+const USAGE: &str =
+    "usage: diskbridge-sandbox [--port N] [--data-dir DIR] [--tls [--http1-only] [--untrusted-certificate]]";
 
 fn main() -> ExitCode {
     let mut options = SandboxOptions::default();
@@ -22,6 +24,9 @@ fn main() -> ExitCode {
                 Some(dir) => options.data_dir = Some(PathBuf::from(dir)),
                 None => return usage_error("--data-dir takes a directory"),
             },
+            "--tls" => options.tls = true,
+            "--http1-only" => options.http1_only = true,
+            "--untrusted-certificate" => options.untrusted_certificate = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -37,6 +42,9 @@ fn main() -> ExitCode {
         }
     };
     println!("{}", sandbox.url());
+    if let Some(ca_file) = sandbox.ca_file() {
+        println!("{}", ca_file.display());
+    }
     let _ = std::io::stdout().flush();
     sandbox.wait();
     ExitCode::SUCCESS

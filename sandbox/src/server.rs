@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -16,14 +16,18 @@ use bytes::Bytes;
 use futures_util::{stream, StreamExt};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use serde_json::json;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::faults::{Fault, ResetPoint};
 use crate::link::Link;
 use crate::reqlog::{is_text_body, Entry, MAX_LOGGED_BODY};
 use crate::state::{AppState, Shared};
+use crate::tls::Tls;
 use crate::{control, google, yandex_360, yandex_disk, yandex_oauth};
 
 #[derive(Clone, Debug, Default)]
@@ -32,11 +36,22 @@ pub struct SandboxOptions {
     pub port: u16,
     /// Keep state in this directory between runs; in memory when None.
     pub data_dir: Option<PathBuf>,
+    /// Serve HTTPS with a certificate made at start (see `tls.rs`); the CA's PEM file is
+    /// [`Sandbox::ca_file`].
+    pub tls: bool,
+    /// With `tls`: offer only HTTP/1.1 by ALPN (otherwise HTTP/2 and HTTP/1.1).
+    pub http1_only: bool,
+    /// With `tls`: serve a certificate of a second CA that is reported nowhere, so a client
+    /// given [`Sandbox::ca_file`] refuses it (a certificate the client does not trust).
+    pub untrusted_certificate: bool,
 }
 
 /// A running sandbox on its own thread and runtime; stopped when dropped.
 pub struct Sandbox {
     url: String,
+    ca_file: Option<PathBuf>,
+    /// The directory of the TLS files, removed when the sandbox stops.
+    tls_dir: Option<PathBuf>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -50,8 +65,26 @@ impl Sandbox {
     pub fn start_with(options: SandboxOptions) -> std::io::Result<Sandbox> {
         let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], options.port)))?;
         listener.set_nonblocking(true)?;
-        let url = format!("http://{}", listener.local_addr()?);
-        let state = Shared::new(options.data_dir)?;
+        let scheme = if options.tls { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr()?);
+        let (tls_dir, tls) = match options.tls {
+            true => {
+                let dir = std::env::temp_dir().join(format!("diskbridge-sandbox-tls-{}", crate::util::random_hex(8)));
+                let tls = if options.untrusted_certificate {
+                    Tls::generate_untrusted(&dir)?
+                } else {
+                    Tls::generate(&dir)?
+                };
+                (Some(dir), Some(tls))
+            }
+            false => (None, None),
+        };
+        let ca_file = tls.as_ref().map(|tls| tls.ca_file().to_path_buf());
+        let acceptor = tls
+            .as_ref()
+            .map(|tls| tls.http_acceptor(!options.http1_only))
+            .transpose()?;
+        let state = Shared::new(options.data_dir, ca_file.clone())?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("diskbridge-sandbox")
@@ -69,19 +102,26 @@ impl Sandbox {
                             return;
                         }
                     };
-                    serve(listener, state, stopped).await;
+                    serve(listener, state, acceptor, stopped).await;
                 });
             })?;
         Ok(Sandbox {
             url,
+            ca_file,
+            tls_dir,
             shutdown: Some(shutdown),
             thread: Some(thread),
         })
     }
 
-    /// The base URL, `http://127.0.0.1:PORT`.
+    /// The base URL, `http://127.0.0.1:PORT` (`https://` with TLS).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// With TLS: the PEM file of the CA that clients should trust (their `ca_file`).
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
     }
 
     /// Blocks until the server stops (it runs until the process is killed).
@@ -99,6 +139,9 @@ impl Drop for Sandbox {
         }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        if let Some(dir) = self.tls_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
@@ -119,7 +162,12 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn serve(listener: tokio::net::TcpListener, state: AppState, mut stopped: tokio::sync::oneshot::Receiver<()>) {
+async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    acceptor: Option<TlsAcceptor>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
     let app = router(state.clone());
     loop {
         let (socket, _) = tokio::select! {
@@ -131,15 +179,33 @@ async fn serve(listener: tokio::net::TcpListener, state: AppState, mut stopped: 
         };
         let _ = socket.set_nodelay(true);
         let socket = Link::new(socket, state.settings().link_bytes_per_s);
-        let (app, state) = (app.clone(), state.clone());
+        let (app, state, acceptor) = (app.clone(), state.clone(), acceptor.clone());
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| handle(request, app.clone(), state.clone()));
-            // An error here is a dropped connection: a client going away or an injected reset.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(socket), service)
-                .await;
+            match acceptor {
+                None => serve_connection(socket, app, state, false).await,
+                Some(acceptor) => {
+                    // A failed handshake is the client's business (it did not trust us, or left).
+                    if let Ok(stream) = acceptor.accept(socket).await {
+                        serve_connection(stream, app, state, true).await;
+                    }
+                }
+            }
         });
     }
+}
+
+/// Serves one connection: HTTP/1.1, or HTTP/2 when TLS negotiated it by ALPN.
+async fn serve_connection<S>(io: S, app: Router, state: AppState, tls: bool)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |request| handle(request, app.clone(), state.clone(), tls));
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    if !tls {
+        builder = builder.http1_only();
+    }
+    // An error here is a dropped connection: a client going away or an injected reset.
+    let _ = builder.serve_connection(TokioIo::new(io), service).await;
 }
 
 /// Returned by the service to make hyper drop the connection without an answer.
@@ -154,12 +220,19 @@ impl std::fmt::Display for InjectedReset {
 
 impl std::error::Error for InjectedReset {}
 
-async fn handle(request: Request<Incoming>, app: Router, state: AppState) -> Result<Response<Body>, InjectedReset> {
+async fn handle(
+    mut request: Request<Incoming>,
+    app: Router,
+    state: AppState,
+    tls: bool,
+) -> Result<Response<Body>, InjectedReset> {
     let path = request.uri().path().to_string();
     if path.starts_with("/_sandbox/") || path == "/_sandbox" {
+        set_origin(&mut request, tls);
         return Ok(call(app, request.map(Body::new)).await);
     }
     let entry = state.log.start(request.method(), request.uri(), request.headers());
+    set_origin(&mut request, tls);
     let fault = state.faults.take(request.method().as_str(), &path);
     if let Some(delay) = fault.as_ref().and_then(|f| f.delay_ms) {
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -183,6 +256,20 @@ async fn handle(request: Request<Incoming>, app: Router, state: AppState) -> Res
         Some(fault) if fault.reset == Some(ResetPoint::Response) => Ok(reset_response(response, fault.after_bytes)),
         _ => Ok(response),
     }
+}
+
+/// Tells the handlers how the client reached the sandbox, for the links they hand out: the
+/// scheme in `X-Forwarded-Proto` (the sandbox is its own TLS front end; whatever a client sent
+/// there is replaced) and, for HTTP/2, `Host` from the request's authority.
+fn set_origin<B>(request: &mut Request<B>, tls: bool) {
+    if !request.headers().contains_key(header::HOST) {
+        let authority = request.uri().authority().map(|a| a.as_str().to_string());
+        if let Some(value) = authority.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            request.headers_mut().insert(header::HOST, value);
+        }
+    }
+    let scheme = HeaderValue::from_static(if tls { "https" } else { "http" });
+    request.headers_mut().insert("x-forwarded-proto", scheme);
 }
 
 async fn call(app: Router, request: Request<Body>) -> Response<Body> {

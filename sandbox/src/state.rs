@@ -26,10 +26,12 @@ pub struct Shared {
     pub y360: Mutex<yandex_360::State>,
     /// `--data-dir`: where state is kept between runs (None: in memory).
     pub data_dir: Option<PathBuf>,
+    /// With TLS: the PEM file of the CA clients should trust (`GET /_sandbox/tls`).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Shared {
-    pub fn new(data_dir: Option<PathBuf>) -> std::io::Result<AppState> {
+    pub fn new(data_dir: Option<PathBuf>, ca_file: Option<PathBuf>) -> std::io::Result<AppState> {
         if let Some(dir) = &data_dir {
             std::fs::create_dir_all(dir)?;
         }
@@ -44,6 +46,7 @@ impl Shared {
             google: google::Store::new(data_dir.as_deref())?,
             y360: Mutex::new(yandex_360::State::default()),
             data_dir,
+            ca_file,
         });
         shared.load()?;
         Ok(shared)

@@ -33,13 +33,18 @@ pub fn random_token(n: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes(n))
 }
 
-/// The base URL the client used to reach the sandbox (`http://host:port`), from `Host`.
+/// The base URL the client used to reach the sandbox (`http://host:port`, `https://` over
+/// TLS), from `Host` and the `X-Forwarded-Proto` the server sets on every request.
 pub fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
-    format!("http://{host}")
+    let scheme = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
 }
 
 /// A JSON response with an exact status and `Content-Type`.

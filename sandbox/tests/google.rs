@@ -1375,6 +1375,7 @@ async fn file_contents_survive_a_restart_with_a_data_dir() {
     let options = diskbridge_sandbox::SandboxOptions {
         port: 0,
         data_dir: Some(dir.clone()),
+        ..diskbridge_sandbox::SandboxOptions::default()
     };
     let bytes = pattern(70_000);
     let (token, id) = {

@@ -407,6 +407,7 @@ async fn activation_and_the_list_survive_a_restart() {
     let options = SandboxOptions {
         port: 0,
         data_dir: Some(dir.clone()),
+        ..SandboxOptions::default()
     };
     {
         let api = Api360 {

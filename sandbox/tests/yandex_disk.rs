@@ -912,6 +912,7 @@ async fn files_survive_a_restart_with_a_data_dir() {
     let options = SandboxOptions {
         port: 0,
         data_dir: Some(dir.clone()),
+        ..SandboxOptions::default()
     };
     let bytes = pattern(70_000);
     let (token, href) = {

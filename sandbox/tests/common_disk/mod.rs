@@ -34,8 +34,12 @@ impl Disk {
     }
 
     pub async fn on(sandbox: Sandbox) -> Disk {
+        Disk::with_client(sandbox, reqwest::Client::new()).await
+    }
+
+    /// With a client of the test's own (one that trusts a TLS sandbox's CA, say).
+    pub async fn with_client(sandbox: Sandbox, http: reqwest::Client) -> Disk {
         let url = sandbox.url().to_string();
-        let http = reqwest::Client::new();
         let mut disk = Disk {
             sandbox,
             url,
