@@ -1,5 +1,5 @@
 //! The platform's side of the Native API, written from the layout in
-//! shared/reference/native-addin.md (not shared with the add-in, so a mistake on one side is
+//! docs/native-addin.md (not shared with the add-in, so a mistake on one side is
 //! not repeated on the other): `dlopen` of the add-in, its exports, its objects' vtables, and a
 //! memory manager and connection implemented here that record what the add-in does with them.
 
