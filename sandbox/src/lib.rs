@@ -10,6 +10,7 @@ mod control;
 mod faults;
 mod google;
 mod link;
+mod range;
 mod reqlog;
 mod server;
 mod state;

@@ -154,6 +154,13 @@ pub struct Settings {
     /// Applies to connections opened after it is set. Not a property of the real services: it
     /// stands for the link to them (see `link.rs`).
     pub link_bytes_per_s: u64,
+    /// Latency of the link, in milliseconds: every request waits this long before it is
+    /// handled, and a new connection this long again (its handshake). Like `link_bytes_per_s`,
+    /// a model of the link, not of the services.
+    pub rtt_ms: u64,
+    /// The download hosts (Yandex Disk's downloader, Drive's `alt=media`) ignore `Range` and
+    /// answer 200 with the whole file, as a server or proxy without range support does.
+    pub ignore_range: bool,
 }
 
 impl Default for Settings {
@@ -170,6 +177,8 @@ impl Default for Settings {
             link_ttl_s: 3600,
             yandex_360_max_page_size: 100,
             link_bytes_per_s: 0,
+            rtt_ms: 0,
+            ignore_range: false,
         }
     }
 }

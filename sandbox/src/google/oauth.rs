@@ -4,7 +4,6 @@
 //! revoke, tokeninfo and userinfo, and the bearer-token check the Drive API uses.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State as AxumState};
@@ -12,10 +11,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
-use rsa::RsaPrivateKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -581,13 +576,8 @@ fn id_token(state: &Shared, email: &str, client_id: &str, scopes: &[String]) -> 
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let signature = SigningKey::<Sha256>::new(private_key().clone()).sign(signing_input.as_bytes());
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
-}
-
-fn private_key() -> &'static RsaPrivateKey {
-    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
-    KEY.get_or_init(|| RsaPrivateKey::from_pkcs8_pem(key::PRIVATE_KEY_PEM).expect("the embedded key is valid PKCS#8"))
+    let signature = key::sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 /// Refresh keeps the refresh token: the answer has none (api-protocols.md §3.1).
@@ -834,12 +824,9 @@ fn verify_assertion(state: &Shared, headers: &HeaderMap, assertion: &str) -> Res
     }
     let signature = URL_SAFE_NO_PAD
         .decode(signature_b64.trim_end_matches('='))
-        .ok()
-        .and_then(|bytes| Signature::try_from(bytes.as_slice()).ok())
-        .ok_or_else(invalid_signature)?;
-    let verifying = VerifyingKey::<Sha256>::new(private_key().to_public_key());
+        .map_err(|_| invalid_signature())?;
     let signed = &assertion[..header_b64.len() + 1 + claims_b64.len()];
-    if verifying.verify(signed.as_bytes(), &signature).is_err() {
+    if !key::verify(signed.as_bytes(), &signature) {
         return Err(invalid_signature());
     }
     let own_token_uri = format!("{}/google-oauth/token", base_url(headers));

@@ -9,7 +9,7 @@
 //! when complete, so nothing partial is ever visible; downloads stream from the file.
 
 use std::collections::HashSet;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
@@ -30,13 +30,12 @@ use super::mutations::{self, CommitUpload, Outcome};
 use super::render::View;
 use super::tree::FileData;
 use super::{max_file_size, Inner};
+use crate::range::Span;
 use crate::state::AppState;
 use crate::util::{hex, iso8601, parse_form, random_hex};
 
 /// Upload links live 30 minutes (YDISK-DOCS), or less when `link_ttl_s` is shorter.
 pub const UPLOAD_LINK_TTL_S: i64 = 30 * 60;
-/// Bytes read from disk per chunk of a download.
-const READ_CHUNK: u64 = 512 * 1024;
 /// Bytes handed at once from the network to the writing and hashing threads of an upload,
 /// and how many such handovers may wait for them.
 const HANDOVER_BYTES: usize = 1024 * 1024;
@@ -333,20 +332,8 @@ async fn write_hashed(body: Body, part: &Path, limit: u64) -> Result<Stored, Rec
 
 /// HMAC-SHA256 (RFC 2104) of the fields a download link carries.
 fn sign(key: &str, fields: &[&str]) -> String {
-    const BLOCK: usize = 64;
-    let mut padded = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        padded[..32].copy_from_slice(&Sha256::digest(key.as_bytes()));
-    } else {
-        padded[..key.len()].copy_from_slice(key.as_bytes());
-    }
-    let mut inner = Sha256::new();
-    inner.update(padded.map(|b| b ^ 0x36));
-    inner.update(fields.join("\n").as_bytes());
-    let mut outer = Sha256::new();
-    outer.update(padded.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    hex(&outer.finalize())
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.as_bytes());
+    hex(ring::hmac::sign(&key, fields.join("\n").as_bytes()).as_ref())
 }
 
 /// A download link in the service's shape (`/disk/<signature>/<expiry hex>/<id>?uid=…&filename=…`),
@@ -462,97 +449,22 @@ async fn download(
     {
         return with_headers(StatusCode::NOT_MODIFIED, Body::empty(), &[(header::ETAG, etag)]);
     }
-    // A Range is honoured only while the entity still matches `If-Range`.
+    // A Range is honoured only while the entity still matches `If-Range`, and not at all when
+    // the sandbox plays a host that ignores ranges (setting `ignore_range`).
     let range = header_text(header::RANGE)
-        .filter(|_| header_text(header::IF_RANGE).is_none_or(|tag| tag.trim() == etag || tag.trim() == link.etag));
-    let (status, start, length) = match range.map(|r| parse_range(r, total)) {
-        None | Some(RangeRequest::Ignored) => (StatusCode::OK, 0, total),
-        Some(RangeRequest::Bytes(first, last)) => (StatusCode::PARTIAL_CONTENT, first, last - first + 1),
-        Some(RangeRequest::Unsatisfiable) => {
-            let headers = [(header::CONTENT_RANGE, format!("bytes */{total}"))];
-            return with_headers(StatusCode::RANGE_NOT_SATISFIABLE, Body::empty(), &headers);
-        }
+        .filter(|_| header_text(header::IF_RANGE).is_none_or(|tag| tag.trim() == etag || tag.trim() == link.etag))
+        .filter(|_| !state.settings().ignore_range);
+    let span = match Span::of(range, total) {
+        Ok(span) => span,
+        Err(headers) => return with_headers(StatusCode::RANGE_NOT_SATISFIABLE, Body::empty(), &headers),
     };
     let mut headers = vec![
         (header::CONTENT_TYPE, link.content_type.clone()),
-        (header::CONTENT_LENGTH, length.to_string()),
-        (header::ACCEPT_RANGES, "bytes".to_string()),
         (header::ETAG, etag),
         (header::CONTENT_DISPOSITION, content_disposition(&link.filename)),
     ];
-    if status == StatusCode::PARTIAL_CONTENT {
-        headers.push((
-            header::CONTENT_RANGE,
-            format!("bytes {start}-{}/{total}", start + length - 1),
-        ));
-    }
-    with_headers(status, Body::from_stream(read_stream(file, start, length)), &headers)
-}
-
-enum RangeRequest {
-    /// Not a single byte range this emulator serves (then the whole file is sent, as RFC 9110
-    /// allows: multiple ranges are not emulated).
-    Ignored,
-    /// First and last byte, inclusive.
-    Bytes(u64, u64),
-    Unsatisfiable,
-}
-
-fn parse_range(header: &str, total: u64) -> RangeRequest {
-    let Some(spec) = header.trim().strip_prefix("bytes=") else {
-        return RangeRequest::Ignored;
-    };
-    if spec.contains(',') {
-        return RangeRequest::Ignored;
-    }
-    let Some((first, last)) = spec.trim().split_once('-') else {
-        return RangeRequest::Ignored;
-    };
-    let (first, last) = (first.trim(), last.trim());
-    let parsed = |text: &str| text.parse::<u64>().ok();
-    match (first.is_empty(), parsed(first), parsed(last)) {
-        // `bytes=-N`: the last N bytes.
-        (true, _, Some(suffix)) if suffix > 0 && total > 0 => RangeRequest::Bytes(total - suffix.min(total), total - 1),
-        (true, _, Some(_)) => RangeRequest::Unsatisfiable,
-        (false, Some(first), _) if first >= total => RangeRequest::Unsatisfiable,
-        (false, Some(first), None) if last.is_empty() => RangeRequest::Bytes(first, total - 1),
-        (false, Some(first), Some(last)) if last >= first => RangeRequest::Bytes(first, last.min(total - 1)),
-        _ => RangeRequest::Ignored,
-    }
-}
-
-/// `length` bytes of `file` from `start`, read on blocking threads in large chunks.
-fn read_stream(
-    mut file: std::fs::File,
-    start: u64,
-    length: u64,
-) -> impl futures_util::Stream<Item = io::Result<Bytes>> {
-    let positioned = file.seek(SeekFrom::Start(start)).map(|_| file);
-    futures_util::stream::unfold(Some((positioned, length)), |state| async move {
-        let (file, left) = state?;
-        if left == 0 {
-            return None;
-        }
-        let read = tokio::task::spawn_blocking(move || -> io::Result<(std::fs::File, Vec<u8>)> {
-            let mut file = file?;
-            let want = left.min(READ_CHUNK);
-            let mut chunk = Vec::with_capacity(want as usize);
-            (&mut file).take(want).read_to_end(&mut chunk)?;
-            if chunk.is_empty() {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-            Ok((file, chunk))
-        })
-        .await
-        .unwrap_or_else(|err| Err(io::Error::other(err)));
-        match read {
-            Ok((file, chunk)) => {
-                let left = left - chunk.len() as u64;
-                Some((Ok(Bytes::from(chunk)), Some((Ok(file), left))))
-            }
-            Err(err) => Some((Err(err), None)),
-        }
-    })
+    headers.extend(span.headers());
+    with_headers(span.status, span.body(file), &headers)
 }
 
 /// `attachment` with the name in both forms of RFC 6266: an ASCII fallback and UTF-8.
@@ -614,20 +526,6 @@ fn nginx_error(status: StatusCode) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranges() {
-        assert!(matches!(parse_range("bytes=0-9", 100), RangeRequest::Bytes(0, 9)));
-        assert!(matches!(parse_range("bytes=90-", 100), RangeRequest::Bytes(90, 99)));
-        assert!(matches!(parse_range("bytes=-10", 100), RangeRequest::Bytes(90, 99)));
-        assert!(matches!(parse_range("bytes=-200", 100), RangeRequest::Bytes(0, 99)));
-        assert!(matches!(parse_range("bytes=50-500", 100), RangeRequest::Bytes(50, 99)));
-        assert!(matches!(parse_range("bytes=100-", 100), RangeRequest::Unsatisfiable));
-        assert!(matches!(parse_range("bytes=0-", 0), RangeRequest::Unsatisfiable));
-        assert!(matches!(parse_range("bytes=0-1,5-6", 100), RangeRequest::Ignored));
-        assert!(matches!(parse_range("items=0-1", 100), RangeRequest::Ignored));
-        assert!(matches!(parse_range("bytes=9-1", 100), RangeRequest::Ignored));
-    }
 
     #[test]
     fn hmac_matches_rfc_4231_case_2() {

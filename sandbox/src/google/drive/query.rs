@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::parse_rfc3339;
+use super::render::parse_rfc3339;
 
 #[derive(Debug)]
 pub enum Query {

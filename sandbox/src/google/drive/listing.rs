@@ -1,0 +1,226 @@
+//! files.list: search (`q`), order, corpora and pages (api-protocols.md §4.2–4.3).
+
+use std::cmp::Ordering;
+
+use axum::extract::{RawQuery, State as AxumState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use base64::Engine;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::model::{File, Role};
+use super::{access, caller_of, fields, ok, Need, Params, Result};
+use crate::google::oauth::Caller;
+use crate::google::{now_ms, ApiError};
+use crate::state::AppState;
+use crate::util::base_url;
+
+// ---------------------------------------------------------------------------------------------
+// files
+
+pub(super) async fn list(
+    AxumState(state): AxumState<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
+    let caller = caller_of(&state, &headers, Need::Metadata)?;
+    let params = Params::new(query);
+    let selection = params.select(
+        "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)",
+        &fields::FILE_LIST,
+    )?;
+    let page_size = params.int("pageSize", 100, 1..=1000)? as usize;
+    let filter = match params.get("q") {
+        Some(q) => Some(super::query::parse(q).ok_or_else(|| ApiError::invalid_parameter("q"))?),
+        None => None,
+    };
+    let order = parse_order(params.get("orderBy"))?;
+    if let Some(drive_id) = params.get("driveId") {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "notFound",
+            format!("Shared drive not found: {drive_id}"),
+        )
+        .at("driveId", "parameter"));
+    }
+    match params.get("corpora") {
+        None | Some("user") | Some("domain") | Some("allDrives") => {}
+        Some("drive") => {
+            return Err(ApiError::bad_request(
+                "invalid",
+                "The driveId parameter must be specified if and only if corpora is set to drive.",
+            )
+            .at("driveId", "parameter"))
+        }
+        Some(_) => return Err(ApiError::invalid_parameter("corpora")),
+    }
+    let spaces = params.get("spaces").unwrap_or("drive");
+    if !spaces
+        .split(',')
+        .all(|s| matches!(s.trim(), "drive" | "appDataFolder" | "photos"))
+    {
+        return Err(ApiError::invalid_parameter("spaces"));
+    }
+    let fingerprint = {
+        let seed = format!(
+            "{}|{}|{}|{}",
+            caller.email,
+            params.get("q").unwrap_or(""),
+            params.get("orderBy").unwrap_or(""),
+            spaces
+        );
+        crate::util::hex(&Sha256::digest(seed.as_bytes())[..6])
+    };
+    let offset = match params.get("pageToken") {
+        None => 0,
+        Some(token) => {
+            decode_page_token(token, &fingerprint).ok_or_else(|| ApiError::invalid_parameter("pageToken"))?
+        }
+    };
+    let base = base_url(&headers);
+    let now = now_ms(&state);
+    let mut data = state.google.data();
+    let drive = &mut data.drive;
+    let root_id = drive.root_id(&caller.email, now);
+    // Only My Drive is emulated: an appDataFolder-only search finds nothing.
+    let in_drive = spaces.split(',').any(|s| s.trim() == "drive");
+    let mut found: Vec<(&File, Role)> = drive
+        .files
+        .values()
+        .filter(|f| in_drive && !f.is_root)
+        .filter_map(|f| access(drive, f, &caller, false).map(|role| (f, role)))
+        .filter(|(f, _)| filter.as_ref().is_none_or(|q| q.matches(&facts(f, &caller, &root_id))))
+        .collect();
+    found.sort_by(|(a, _), (b, _)| compare(a, b, &order));
+    let page: Vec<Value> = found
+        .iter()
+        .skip(offset)
+        .take(page_size)
+        .map(|(f, role)| drive.resource(f, &caller, *role, &base))
+        .collect();
+    let mut list = json!({"kind": "drive#fileList", "incompleteSearch": false, "files": page});
+    if offset + page_size < found.len() {
+        list["nextPageToken"] = json!(encode_page_token(offset + page_size, &fingerprint));
+    }
+    Ok(ok(fields::apply(list, &selection)))
+}
+
+pub(super) fn facts<'a>(file: &'a File, caller: &Caller, root_id: &'a str) -> super::query::Facts<'a> {
+    let emails_with = |roles: &[Role]| -> Vec<String> {
+        file.permissions
+            .iter()
+            .filter(|p| roles.contains(&p.role))
+            .filter_map(|p| p.email.clone())
+            .collect()
+    };
+    super::query::Facts {
+        name: &file.name,
+        mime_type: &file.mime_type,
+        description: file.description.as_deref().unwrap_or(""),
+        modified_ms: file.modified_ms,
+        created_ms: file.created_ms,
+        viewed_ms: file.modified_ms,
+        trashed: file.trashed,
+        starred: file.starred,
+        shared_with_me: file.owner != caller.email
+            && file
+                .permissions
+                .iter()
+                .any(|p| p.email.as_deref() == Some(caller.email.as_str())),
+        parents: &file.parents,
+        root_id,
+        owners: vec![file.owner.clone()],
+        writers: emails_with(&[Role::Writer]),
+        readers: emails_with(&[Role::Reader, Role::Commenter]),
+        properties: &file.properties,
+        app_properties: &file.app_properties,
+    }
+}
+
+/// `orderBy`: keys of api-protocols.md §4.2, each optionally ` desc`.
+pub(super) fn parse_order(order_by: Option<&str>) -> Result<Vec<(String, bool)>> {
+    let Some(text) = order_by else {
+        return Ok(vec![("createdTime".into(), false)]);
+    };
+    let mut keys = Vec::new();
+    for item in text.split(',') {
+        let mut words = item.split_whitespace();
+        let key = words.next().ok_or_else(|| ApiError::invalid_parameter("orderBy"))?;
+        let desc = match words.next() {
+            None => false,
+            Some(word) if word.eq_ignore_ascii_case("desc") => true,
+            Some(word) if word.eq_ignore_ascii_case("asc") => false,
+            Some(_) => return Err(ApiError::invalid_parameter("orderBy")),
+        };
+        const KEYS: &[&str] = &[
+            "createdTime",
+            "folder",
+            "modifiedByMeTime",
+            "modifiedTime",
+            "name",
+            "name_natural",
+            "quotaBytesUsed",
+            "recency",
+            "sharedWithMeTime",
+            "starred",
+            "viewedByMeTime",
+        ];
+        if words.next().is_some() || !KEYS.contains(&key) {
+            return Err(ApiError::invalid_parameter("orderBy"));
+        }
+        keys.push((key.to_string(), desc));
+    }
+    Ok(keys)
+}
+
+pub(super) fn compare(a: &File, b: &File, order: &[(String, bool)]) -> Ordering {
+    for (key, desc) in order {
+        let ordering = match key.as_str() {
+            "folder" => b.is_folder().cmp(&a.is_folder()),
+            "name" | "name_natural" => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            "starred" => b.starred.cmp(&a.starred),
+            "quotaBytesUsed" => {
+                let size = |f: &File| {
+                    if f.is_binary() {
+                        f.content.as_ref().map_or(0, |c| c.size)
+                    } else {
+                        0
+                    }
+                };
+                size(a).cmp(&size(b))
+            }
+            "createdTime" | "sharedWithMeTime" => a.created_ms.cmp(&b.created_ms),
+            _ => a.modified_ms.cmp(&b.modified_ms),
+        };
+        let ordering = if *desc { ordering.reverse() } else { ordering };
+        if ordering != Ordering::Equal {
+            return ordering;
+        }
+    }
+    a.created_ms.cmp(&b.created_ms).then_with(|| a.id.cmp(&b.id))
+}
+
+pub(super) fn encode_page_token(offset: usize, fingerprint: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{offset}:{fingerprint}"))
+}
+
+pub(super) fn decode_page_token(token: &str, fingerprint: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (offset, print) = text.split_once(':')?;
+    (print == fingerprint).then(|| offset.parse().ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_tokens_are_bound_to_their_query() {
+        let token = encode_page_token(100, "abc");
+        assert_eq!(decode_page_token(&token, "abc"), Some(100));
+        assert_eq!(decode_page_token(&token, "xyz"), None);
+        assert_eq!(decode_page_token("garbage!", "abc"), None);
+    }
+}
