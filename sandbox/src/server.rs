@@ -178,9 +178,13 @@ async fn serve(
             _ = &mut stopped => return,
         };
         let _ = socket.set_nodelay(true);
-        let socket = Link::new(socket, state.settings().link_bytes_per_s);
+        let settings = state.settings();
+        let socket = Link::new(socket, settings.link_bytes_per_s);
         let (app, state, acceptor) = (app.clone(), state.clone(), acceptor.clone());
         tokio::spawn(async move {
+            // The handshakes of a link with latency: TCP's, and TLS's one more round trip.
+            let handshakes = 1 + u64::from(acceptor.is_some());
+            round_trips(settings.rtt_ms, handshakes).await;
             match acceptor {
                 None => serve_connection(socket, app, state, false).await,
                 Some(acceptor) => {
@@ -208,6 +212,13 @@ where
     let _ = builder.serve_connection(TokioIo::new(io), service).await;
 }
 
+/// Waits `count` round trips of `rtt_ms` (setting `rtt_ms`: the link's latency, not the service's).
+async fn round_trips(rtt_ms: u64, count: u64) {
+    if rtt_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(rtt_ms.saturating_mul(count))).await;
+    }
+}
+
 /// Returned by the service to make hyper drop the connection without an answer.
 #[derive(Debug)]
 struct InjectedReset;
@@ -233,7 +244,9 @@ async fn handle(
     }
     let entry = state.log.start(request.method(), request.uri(), request.headers());
     set_origin(&mut request, tls);
-    let fault = state.faults.take(request.method().as_str(), &path);
+    let fault = state.faults.take(request.method().as_str(), &path, request.headers());
+    // The request's way there and the answer's way back over a link with latency.
+    round_trips(state.settings().rtt_ms, 1).await;
     if let Some(delay) = fault.as_ref().and_then(|f| f.delay_ms) {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }

@@ -1,4 +1,4 @@
-//! Yandex OAuth (`oauth.yandex.ru`) and `login.yandex.ru/info`, per api-protocols.md §1: the
+//! Yandex OAuth (`oauth.yandex.ru`) and `login.yandex.ru/info`, per docs/protocols.md §1: the
 //! device flow with its verification page, the authorization-code and implicit flows with PKCE,
 //! refresh that rotates the refresh token, revoke for device-bound tokens, and Yandex's errors.
 
@@ -82,7 +82,7 @@ pub struct TokenOwner {
 }
 
 /// The owner of the `Authorization: OAuth <token>` of a request (the documented scheme; `Bearer`
-/// is accepted too, as api-protocols.md §5.3 allows), or None when the token is missing,
+/// is accepted too, as docs/protocols.md §5.3 allows), or None when the token is missing,
 /// unknown, expired or revoked.
 pub fn token_owner(state: &Shared, headers: &HeaderMap) -> Option<TokenOwner> {
     let token = bearer_token(headers, &["OAuth", "Bearer"])?;

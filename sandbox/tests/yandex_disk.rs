@@ -1,4 +1,4 @@
-//! The Yandex Disk emulator against api-protocols.md §2, over HTTP as a client sees it.
+//! The Yandex Disk emulator against docs/protocols.md §2, over HTTP as a client sees it.
 
 mod common_disk;
 

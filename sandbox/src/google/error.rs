@@ -1,4 +1,4 @@
-//! Google's API errors: the JSON envelope of api-protocols.md §4.8, with `WWW-Authenticate` on 401.
+//! Google's API errors: the JSON envelope of docs/protocols.md §4.8, with `WWW-Authenticate` on 401.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::json_response;
 
-/// A Google API error in the envelope of api-protocols.md §4.8 (boxed: it travels in every
+/// A Google API error in the envelope of docs/protocols.md §4.8 (boxed: it travels in every
 /// handler's `Result`).
 #[derive(Debug)]
 pub(crate) struct ApiError(Box<ErrorDetails>);

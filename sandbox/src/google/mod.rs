@@ -1,8 +1,8 @@
 //! Google OAuth 2.0 (`accounts.google.com`, `oauth2.googleapis.com`) and Google Drive v3
-//! (`www.googleapis.com`), per api-protocols.md §3–4. See docs/sandbox-google.md for what is
+//! (`www.googleapis.com`), per docs/protocols.md §3–4. See docs/sandbox-google.md for what is
 //! emulated and the assumptions made where the reference is silent.
 
-mod drive;
+pub(crate) mod drive;
 mod error;
 mod key;
 mod oauth;
@@ -33,6 +33,9 @@ pub const SERVICE_ACCOUNT_EMAIL: &str = "sandbox-drive@sandbox-project.iam.gserv
 const SERVICE_ACCOUNT_CLIENT_ID: &str = "104582937461029384756";
 const SERVICE_ACCOUNT_KEY_ID: &str = "1bd6a2f283ed31f2d984fe4a7b10ecae5a62fb62";
 const SERVICE_ACCOUNT_PROJECT: &str = "sandbox-project";
+pub use drive::model::SEEDED_DRIVE_ID as GOOGLE_SHARED_DRIVE_ID;
+/// The built-in service account and the shared drive it is a content manager of, for tests.
+pub use SERVICE_ACCOUNT_EMAIL as GOOGLE_SERVICE_ACCOUNT_EMAIL;
 /// Every address at this Workspace domain exists, and the service account may impersonate it
 /// (domain-wide delegation through the JWT `sub` claim).
 pub const WORKSPACE_DOMAIN: &str = "sandbox-workspace.example";
@@ -88,7 +91,8 @@ impl Store {
     }
 
     pub fn restore(&self, snapshot: Value) {
-        if let Ok(data) = serde_json::from_value(snapshot) {
+        if let Ok(mut data) = serde_json::from_value::<Data>(snapshot) {
+            data.drive.seed();
             *self.data() = data;
         }
     }
@@ -141,7 +145,7 @@ pub fn apis_router() -> Router<AppState> {
         .route("/oauth2/v2/userinfo", get(oauth::userinfo))
 }
 
-/// Google's JSON error envelope (api-protocols.md §4.8), as the generic fault injection uses it.
+/// Google's JSON error envelope (docs/protocols.md §4.8), as the generic fault injection uses it.
 pub fn error_body(status: StatusCode, message: &str, reason: &str) -> Value {
     ApiError::new(status, reason, message).body()
 }
@@ -174,6 +178,48 @@ pub async fn service_account_key(AxumState(state): AxumState<AppState>, headers:
             "universe_domain": "googleapis.com",
         }),
     )
+}
+
+/// `GET /_sandbox/google/shared-drives`: every shared drive with its members.
+pub async fn shared_drives(AxumState(state): AxumState<AppState>) -> Response {
+    let data = state.google.data();
+    let drives: Vec<Value> = data.drive.shared_drives.values().map(shared_drive_json).collect();
+    json_response(StatusCode::OK, &json!(drives))
+}
+
+/// `POST /_sandbox/google/shared-drives {"name", "members": {"email": "role"}}`: a new shared
+/// drive (roles `organizer`, `fileOrganizer`, `writer`, `commenter`, `reader`), as a Workspace
+/// administrator would make it; answers the drive with its id.
+pub async fn add_shared_drive(AxumState(state): AxumState<AppState>, body: axum::body::Bytes) -> Response {
+    let refuse = |message: &str| json_response(StatusCode::BAD_REQUEST, &json!({"error": message}));
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return refuse("expected {\"name\": …, \"members\": {\"email\": \"role\"}}");
+    };
+    let Some(name) = body.get("name").and_then(Value::as_str).filter(|n| !n.is_empty()) else {
+        return refuse("`name` is required");
+    };
+    let mut members = std::collections::BTreeMap::new();
+    for (email, role) in body.get("members").and_then(Value::as_object).into_iter().flatten() {
+        match role.as_str().filter(|r| drive::model::member_role(r).is_some()) {
+            Some(role) => members.insert(email.to_ascii_lowercase(), role.to_string()),
+            None => return refuse(&format!("unknown role for {email}: {role}")),
+        };
+    }
+    let id = format!(
+        "0A{}Uk9PVA",
+        crate::util::random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 13)
+    );
+    let now = now_ms(&state);
+    let mut data = state.google.data();
+    data.drive.add_shared_drive(&id, name, members, now);
+    let created = shared_drive_json(&data.drive.shared_drives[&id]);
+    drop(data);
+    state.save();
+    json_response(StatusCode::OK, &created)
+}
+
+fn shared_drive_json(drive: &drive::model::SharedDrive) -> Value {
+    json!({"id": drive.id, "name": drive.name, "members": drive.members})
 }
 
 /// A Google account as the APIs describe it. Anyone with an e-mail address "exists": the

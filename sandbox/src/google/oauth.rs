@@ -1,4 +1,4 @@
-//! Google OAuth 2.0 (api-protocols.md §3): the consent page of the installed-app flow with PKCE
+//! Google OAuth 2.0 (docs/protocols.md §3): the consent page of the installed-app flow with PKCE
 //! and loopback redirects, the device flow and its verification page, the token endpoint with the
 //! authorization-code, refresh-token, device-code and JWT-bearer (service account) grants,
 //! revoke, tokeninfo and userinfo, and the bearer-token check the Drive API uses.
@@ -36,7 +36,7 @@ const GRANT_DEVICE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const GRANT_DEVICE_LEGACY: &str = "http://oauth.net/grant_type/device/1.0";
 const GRANT_JWT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const SCOPE_PREFIX: &str = "https://www.googleapis.com/auth/";
-/// Scopes the device flow allows (api-protocols.md §3.2): no full `drive`.
+/// Scopes the device flow allows (docs/protocols.md §3.2): no full `drive`.
 const DEVICE_SCOPES: &[&str] = &[
     "openid",
     "https://www.googleapis.com/auth/userinfo.email",
@@ -109,6 +109,8 @@ pub(crate) struct Caller {
     pub email: String,
     pub client_id: String,
     pub scopes: Vec<String>,
+    /// The request says `supportsAllDrives=true`: shared-drive items exist for it.
+    pub all_drives: bool,
 }
 
 impl Caller {
@@ -142,6 +144,7 @@ pub(crate) fn authenticate(state: &Shared, headers: &HeaderMap) -> Result<Caller
             email: token.email.clone(),
             client_id: token.client_id.clone(),
             scopes: token.scopes.clone(),
+            all_drives: false,
         }),
         None => {
             let mut error = ApiError::new(
@@ -233,7 +236,7 @@ fn parse_scopes(scope: &str) -> Result<Vec<String>, Vec<String>> {
     }
 }
 
-/// A loopback redirect URI of a desktop client (api-protocols.md §3.1): plain http to
+/// A loopback redirect URI of a desktop client (docs/protocols.md §3.1): plain http to
 /// 127.0.0.1, [::1] or localhost, any port, any path.
 fn is_loopback_redirect(uri: &str) -> bool {
     let Ok(url) = url::Url::parse(uri) else {
@@ -363,7 +366,7 @@ pub(crate) async fn authorize(AxumState(state): AxumState<AppState>, RawQuery(qu
         let forced = field(&query, "prompt").is_some_and(|p| p.split_whitespace().any(|p| p == "consent"));
         let mut data = state.google.data();
         // Without prompt=consent a returning user is not asked again and no new refresh
-        // token comes with the code (api-protocols.md §3.1).
+        // token comes with the code (docs/protocols.md §3.1).
         let consented_before = data
             .oauth
             .grants
@@ -580,7 +583,7 @@ fn id_token(state: &Shared, email: &str, client_id: &str, scopes: &[String]) -> 
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
-/// Refresh keeps the refresh token: the answer has none (api-protocols.md §3.1).
+/// Refresh keeps the refresh token: the answer has none (docs/protocols.md §3.1).
 fn refresh_token_grant(state: &Shared, client_id: &str, form: &[(String, String)]) -> Response {
     let Some(refresh) = field(form, "refresh_token") else {
         return bad_request("invalid_request", "Missing required parameter: refresh_token");
@@ -751,7 +754,7 @@ pub(crate) async fn device_decide(AxumState(state): AxumState<AppState>, body: B
     }
 }
 
-/// The JWT-bearer grant of service accounts (api-protocols.md §3.3).
+/// The JWT-bearer grant of service accounts (docs/protocols.md §3.3).
 fn jwt_bearer_grant(state: &Shared, headers: &HeaderMap, form: &[(String, String)]) -> Response {
     let Some(assertion) = field(form, "assertion") else {
         return bad_request("invalid_request", "Missing required parameter: assertion");

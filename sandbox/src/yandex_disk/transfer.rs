@@ -1,4 +1,4 @@
-//! The data plane (api-protocols.md §2.4): the upload host (`/yandex-disk-upload`, `PUT` of the
+//! The data plane (docs/protocols.md §2.4): the upload host (`/yandex-disk-upload`, `PUT` of the
 //! raw bytes to a link from `GET /resources/upload`) and the download host
 //! (`/yandex-disk-download`, `GET` with `Range`). Neither needs authorization: their links are
 //! the credential. Upload links are random ids kept server side; download links are signed

@@ -1,6 +1,8 @@
 //! Helpers of the Google emulator tests: a sandbox with a client, tokens by each flow, and
 //! service-account assertions signed with the key the sandbox hands out.
 
+#![allow(dead_code)]
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use diskbridge_sandbox::{Sandbox, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};

@@ -31,8 +31,9 @@ pub(super) async fn get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Metadata)?;
-    let selection = Params::new(query).select_required(&fields::ABOUT)?;
+    let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
+    let selection = params.select_required(&fields::ABOUT)?;
     let (usage, trashed) = state.google.data().drive.usage(&caller.email);
     let mut quota = json!({
         "usage": usage.to_string(),

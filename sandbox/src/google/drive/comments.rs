@@ -1,4 +1,4 @@
-//! comments.create, list, get, update and delete (api-protocols.md §4.7).
+//! comments.create, list, get, update and delete (docs/protocols.md §4.7).
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State as AxumState};
@@ -29,8 +29,9 @@ pub(super) async fn create(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
-    let selection = Params::new(query).select_required(&fields::COMMENT)?;
+    let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
+    let selection = params.select_required(&fields::COMMENT)?;
     let body = body_metadata(&body)?;
     let content = string_field(&body, "content")?
         .filter(|c| !c.is_empty())
@@ -72,8 +73,8 @@ pub(super) async fn list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Metadata)?;
     let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
     let selection = params.select_required(&fields::COMMENT_LIST)?;
     let page_size = params.int("pageSize", 20, 1..=100)? as usize;
     let since = match params.get("startModifiedTime") {
@@ -116,8 +117,8 @@ pub(super) async fn get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Metadata)?;
     let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
     let selection = params.select_required(&fields::COMMENT)?;
     let now = now_ms(&state);
     let mut data = state.google.data();
@@ -137,8 +138,9 @@ pub(super) async fn update(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
-    let selection = Params::new(query).select_required(&fields::COMMENT)?;
+    let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
+    let selection = params.select_required(&fields::COMMENT)?;
     let body = body_metadata(&body)?;
     let content = string_field(&body, "content")?
         .filter(|c| !c.is_empty())
@@ -169,8 +171,10 @@ pub(super) async fn delete(
     AxumState(state): AxumState<AppState>,
     Path((id, comment_id)): Path<(String, String)>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
+    let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
     let now = now_ms(&state);
     let mut data = state.google.data();
     let (id, role) = find(&mut data.drive, &id, &caller, now)?;

@@ -12,7 +12,7 @@ use crate::google::{now_ms, ApiError};
 use crate::range::Span;
 use crate::state::{AppState, Shared};
 
-/// Exports are limited to 10 MB (api-protocols.md §4.2).
+/// Exports are limited to 10 MB (docs/protocols.md §4.2).
 pub(super) const EXPORT_LIMIT: u64 = 10 * 1024 * 1024;
 
 /// `alt=media`: the bytes, or the requested `Range` of them with 206 (unless the sandbox plays
@@ -93,8 +93,8 @@ pub(super) async fn export(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Content)?;
     let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Content)?;
     let Some(target) = params.get("mimeType").map(String::from) else {
         return Err(ApiError::required_parameter("mimeType"));
     };

@@ -26,7 +26,12 @@ pub(super) async fn get(
         "media" => true,
         _ => return Err(ApiError::invalid_parameter("alt")),
     };
-    let caller = caller_of(&state, &headers, if media { Need::Content } else { Need::Metadata })?;
+    let caller = caller_of(
+        &state,
+        &headers,
+        &params,
+        if media { Need::Content } else { Need::Metadata },
+    )?;
     let now = now_ms(&state);
     if media {
         return super::content::download(&state, &caller, &id, &params, &headers, now).await;
@@ -42,8 +47,8 @@ pub(super) async fn create(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
     let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
     if params.get("uploadType").is_some() {
         return Err(upload_path_required());
     }
@@ -72,8 +77,8 @@ pub(super) async fn update(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
     let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
     if params.get("uploadType").is_some() {
         return Err(upload_path_required());
     }
@@ -96,8 +101,8 @@ pub(super) async fn copy(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
     let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
     let selection = params.select(DEFAULT_FILE_FIELDS, &fields::FILE)?;
     let overrides = body_metadata(&body)?;
     let now = now_ms(&state);
@@ -159,12 +164,14 @@ pub(super) async fn delete(
     AxumState(state): AxumState<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
+    let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
     let now = now_ms(&state);
     let mut data = state.google.data();
     let (id, role) = find(&mut data.drive, &id, &caller, now)?;
-    if role < Role::Owner || data.drive.files[&id].is_root {
+    if role < Role::Owner || data.drive.files[&id].is_any_root() {
         return Err(ApiError::insufficient_file_permissions());
     }
     delete_tree(&state, &mut data.drive, &id);
@@ -194,15 +201,38 @@ pub(super) fn delete_tree(state: &Shared, drive: &mut Drive, id: &str) {
     }
 }
 
-/// `DELETE files/trash`: everything the caller owns in the trash, for good.
-pub(super) async fn empty_trash(AxumState(state): AxumState<AppState>, headers: HeaderMap) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
+/// `DELETE files/trash`: everything the caller owns in the trash, for good; with `driveId`,
+/// everything in that shared drive's trash (its organizers only).
+pub(super) async fn empty_trash(
+    AxumState(state): AxumState<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
+    let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
     let mut data = state.google.data();
+    let drive_id = params.get("driveId").map(String::from);
+    if let Some(drive_id) = &drive_id {
+        let role = data
+            .drive
+            .shared_drives
+            .get(drive_id)
+            .and_then(|d| d.role_of(&caller.email));
+        match role {
+            None => return Err(super::drives::drive_not_found(drive_id)),
+            Some(role) if role < Role::Owner => return Err(ApiError::insufficient_file_permissions()),
+            Some(_) => {}
+        }
+    }
     let trashed: Vec<String> = data
         .drive
         .files
         .values()
-        .filter(|f| f.owner == caller.email && f.trashed && !(file_scope_only(&caller) && f.app_id != caller.client_id))
+        .filter(|f| f.trashed && !(file_scope_only(&caller) && f.app_id != caller.client_id))
+        .filter(|f| match &drive_id {
+            Some(drive_id) => f.drive_id.as_ref() == Some(drive_id),
+            None => f.owner == caller.email,
+        })
         .map(|f| f.id.clone())
         .collect();
     for id in trashed {
@@ -218,8 +248,8 @@ pub(super) async fn generate_ids(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    caller_of(&state, &headers, Need::Write)?;
     let params = Params::new(query);
+    caller_of(&state, &headers, &params, Need::Write)?;
     let count = params.int("count", 10, 1..=1000)?;
     let space = params.get("space").unwrap_or("drive");
     if !matches!(space, "drive" | "appDataFolder") {

@@ -1,31 +1,28 @@
-//! files.list: search (`q`), order, corpora and pages (api-protocols.md §4.2–4.3).
+//! files.list: search (`q`), order, corpora and pages (docs/protocols.md §4.2–4.3).
 
 use std::cmp::Ordering;
 
 use axum::extract::{RawQuery, State as AxumState};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::model::{File, Role};
+use super::model::{Drive, File, Role};
 use super::{access, caller_of, fields, ok, Need, Params, Result};
 use crate::google::oauth::Caller;
 use crate::google::{now_ms, ApiError};
 use crate::state::AppState;
 use crate::util::base_url;
 
-// ---------------------------------------------------------------------------------------------
-// files
-
 pub(super) async fn list(
     AxumState(state): AxumState<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Metadata)?;
     let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
     let selection = params.select(
         "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)",
         &fields::FILE_LIST,
@@ -36,25 +33,7 @@ pub(super) async fn list(
         None => None,
     };
     let order = parse_order(params.get("orderBy"))?;
-    if let Some(drive_id) = params.get("driveId") {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "notFound",
-            format!("Shared drive not found: {drive_id}"),
-        )
-        .at("driveId", "parameter"));
-    }
-    match params.get("corpora") {
-        None | Some("user") | Some("domain") | Some("allDrives") => {}
-        Some("drive") => {
-            return Err(ApiError::bad_request(
-                "invalid",
-                "The driveId parameter must be specified if and only if corpora is set to drive.",
-            )
-            .at("driveId", "parameter"))
-        }
-        Some(_) => return Err(ApiError::invalid_parameter("corpora")),
-    }
+    let corpus = Corpus::of(&params)?;
     let spaces = params.get("spaces").unwrap_or("drive");
     if !spaces
         .split(',')
@@ -62,16 +41,7 @@ pub(super) async fn list(
     {
         return Err(ApiError::invalid_parameter("spaces"));
     }
-    let fingerprint = {
-        let seed = format!(
-            "{}|{}|{}|{}",
-            caller.email,
-            params.get("q").unwrap_or(""),
-            params.get("orderBy").unwrap_or(""),
-            spaces
-        );
-        crate::util::hex(&Sha256::digest(seed.as_bytes())[..6])
-    };
+    let fingerprint = page_fingerprint(&caller, &params, spaces);
     let offset = match params.get("pageToken") {
         None => 0,
         Some(token) => {
@@ -82,13 +52,14 @@ pub(super) async fn list(
     let now = now_ms(&state);
     let mut data = state.google.data();
     let drive = &mut data.drive;
+    corpus.check_drive(drive, &caller)?;
     let root_id = drive.root_id(&caller.email, now);
-    // Only My Drive is emulated: an appDataFolder-only search finds nothing.
+    // Only the `drive` space is emulated: an appDataFolder-only search finds nothing.
     let in_drive = spaces.split(',').any(|s| s.trim() == "drive");
     let mut found: Vec<(&File, Role)> = drive
         .files
         .values()
-        .filter(|f| in_drive && !f.is_root)
+        .filter(|f| in_drive && !f.is_any_root() && corpus.includes(f))
         .filter_map(|f| access(drive, f, &caller, false).map(|role| (f, role)))
         .filter(|(f, _)| filter.as_ref().is_none_or(|q| q.matches(&facts(f, &caller, &root_id))))
         .collect();
@@ -104,6 +75,78 @@ pub(super) async fn list(
         list["nextPageToken"] = json!(encode_page_token(offset + page_size, &fingerprint));
     }
     Ok(ok(fields::apply(list, &selection)))
+}
+
+/// The body of files a search covers (`corpora`, `driveId`, `includeItemsFromAllDrives`).
+struct Corpus {
+    /// `corpora=drive`: that shared drive alone.
+    drive_id: Option<String>,
+    /// Shared-drive items are included (they also need `supportsAllDrives=true`, as every
+    /// shared-drive item does).
+    all_drives: bool,
+}
+
+impl Corpus {
+    /// The corpus a request asks for, or Google's refusal of a contradictory one: `driveId`
+    /// if and only if `corpora=drive`, and `includeItemsFromAllDrives=true` with either of
+    /// `driveId` and `corpora=drive|allDrives`. [unverified] statuses: the messages and the
+    /// reason `teamDriveIdRequiresTeamDriveCorpora` are as clients have reported them.
+    fn of(params: &Params) -> Result<Corpus> {
+        let corpora = params.get("corpora").unwrap_or("user");
+        if !matches!(corpora, "user" | "domain" | "drive" | "allDrives") {
+            return Err(ApiError::invalid_parameter("corpora"));
+        }
+        let drive_id = params.get("driveId").map(String::from);
+        if drive_id.is_some() != (corpora == "drive") {
+            return Err(ApiError::bad_request(
+                "teamDriveIdRequiresTeamDriveCorpora",
+                "The driveId parameter must be specified if and only if corpora is set to drive.",
+            )
+            .at("driveId", "parameter"));
+        }
+        let include = params.flag("includeItemsFromAllDrives") || params.flag("includeTeamDriveItems");
+        if !include && matches!(corpora, "drive" | "allDrives") {
+            return Err(ApiError::forbidden(
+                "forbidden",
+                "The includeItemsFromAllDrives parameter must be set to true when driveId is specified or corpora \
+                 contains drive or allDrives.",
+            ));
+        }
+        Ok(Corpus {
+            drive_id,
+            all_drives: include,
+        })
+    }
+
+    /// 404 for a shared drive that does not exist or that the caller is not a member of.
+    fn check_drive(&self, drive: &Drive, caller: &Caller) -> Result<()> {
+        let Some(id) = &self.drive_id else { return Ok(()) };
+        match drive.shared_drives.get(id).and_then(|d| d.role_of(&caller.email)) {
+            Some(_) => Ok(()),
+            None => Err(super::drives::drive_not_found(id)),
+        }
+    }
+
+    fn includes(&self, file: &File) -> bool {
+        match (&self.drive_id, &file.drive_id) {
+            (Some(wanted), on) => on.as_ref() == Some(wanted),
+            (None, Some(_)) => self.all_drives,
+            (None, None) => true,
+        }
+    }
+}
+
+/// What a page token is bound to: the caller and the search, so another search's token fails.
+fn page_fingerprint(caller: &Caller, params: &Params, spaces: &str) -> String {
+    let seed = format!(
+        "{}|{}|{}|{}|{}",
+        caller.email,
+        params.get("q").unwrap_or(""),
+        params.get("orderBy").unwrap_or(""),
+        spaces,
+        params.get("driveId").unwrap_or("")
+    );
+    crate::util::hex(&Sha256::digest(seed.as_bytes())[..6])
 }
 
 pub(super) fn facts<'a>(file: &'a File, caller: &Caller, root_id: &'a str) -> super::query::Facts<'a> {
@@ -138,7 +181,7 @@ pub(super) fn facts<'a>(file: &'a File, caller: &Caller, root_id: &'a str) -> su
     }
 }
 
-/// `orderBy`: keys of api-protocols.md §4.2, each optionally ` desc`.
+/// `orderBy`: keys of docs/protocols.md §4.2, each optionally ` desc`.
 pub(super) fn parse_order(order_by: Option<&str>) -> Result<Vec<(String, bool)>> {
     let Some(text) = order_by else {
         return Ok(vec![("createdTime".into(), false)]);

@@ -1,5 +1,5 @@
 //! File metadata from request bodies: what files.create, copy and uploads make, and what
-//! files.update changes (api-protocols.md §4.2), with Google's refusals of fields that are not
+//! files.update changes (docs/protocols.md §4.2), with Google's refusals of fields that are not
 //! writable.
 
 use axum::http::StatusCode;
@@ -148,6 +148,7 @@ pub(super) fn writable_folder(drive: &mut Drive, id: &str, caller: &Caller, now:
 }
 
 /// The file files.create, copy or an upload makes from `metadata`, checked but not stored yet.
+/// A parent on a shared drive puts it there: the drive owns it, and no one's storage counts it.
 pub(super) fn new_file(
     drive: &mut Drive,
     caller: &Caller,
@@ -156,20 +157,7 @@ pub(super) fn new_file(
     now: i64,
 ) -> Result<File> {
     check_writable(metadata)?;
-    let id = match string_field(metadata, "id")? {
-        None => new_file_id(),
-        Some(id) if drive.files.contains_key(id) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "duplicate",
-                "A file already exists with the provided ID.",
-            ))
-        }
-        Some(id) if !drive.generated_ids.contains(id) => {
-            return Err(ApiError::bad_request("invalid", "The provided file ID is not usable.").at("id", "parameter"))
-        }
-        Some(id) => id.to_string(),
-    };
+    let id = usable_id(drive, metadata)?;
     let name = string_field(metadata, "name")?.unwrap_or("Untitled").to_string();
     let mime_type = match string_field(metadata, "mimeType")? {
         Some(mime) => mime.to_string(),
@@ -178,28 +166,17 @@ pub(super) fn new_file(
             _ => mime_from_name(&name).to_string(),
         },
     };
-    let parents: Vec<String> = match metadata.get("parents") {
-        None | Some(Value::Null) => vec!["root".into()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|p| p.as_str().map(String::from))
-            .collect::<Option<_>>()
-            .ok_or_else(|| ApiError::bad_request("invalid", "Invalid value for: parents"))?,
-        Some(_) => return Err(ApiError::bad_request("invalid", "Invalid value for: parents")),
+    let parent = match single_parent(metadata)? {
+        Some(parent) => writable_folder(drive, &parent, caller, now)?,
+        None => drive.root_id(&caller.email, now),
     };
-    if parents.len() > 1 {
-        return Err(ApiError::forbidden(
-            "cannotAddParent",
-            "Increasing the number of parents is not allowed.",
-        ));
-    }
-    let parents = match parents.first() {
-        Some(parent) => vec![writable_folder(drive, parent, caller, now)?],
-        None => vec![drive.root_id(&caller.email, now)],
-    };
-    check_storage(&caller.email, &mime_type)?;
-    let mut file = File::new(id, name, mime_type, &caller.email, &caller.client_id, now);
-    file.parents = parents;
+    let drive_id = drive.files[&parent].drive_id.clone();
+    let owner = drive_id.clone().unwrap_or_else(|| caller.email.clone());
+    check_storage(&owner, &mime_type)?;
+    let mut file = File::new(id, name, mime_type, &owner, &caller.client_id, now);
+    file.parents = vec![parent];
+    file.drive_id = drive_id;
+    file.last_modifying = caller.email.clone();
     if file.mime_type == SHORTCUT {
         let target = metadata
             .pointer("/shortcutDetails/targetId")
@@ -219,6 +196,43 @@ pub(super) fn new_file(
         file.original_filename = Some(original.to_string());
     }
     Ok(file)
+}
+
+/// The `id` a body asks for: one from `files.generateIds` not used yet, or a new one.
+fn usable_id(drive: &Drive, metadata: &Value) -> Result<String> {
+    match string_field(metadata, "id")? {
+        None => Ok(new_file_id()),
+        Some(id) if drive.files.contains_key(id) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "duplicate",
+            "A file already exists with the provided ID.",
+        )),
+        Some(id) if !drive.generated_ids.contains(id) => {
+            Err(ApiError::bad_request("invalid", "The provided file ID is not usable.").at("id", "parameter"))
+        }
+        Some(id) => Ok(id.to_string()),
+    }
+}
+
+/// The one parent a body names (None: My Drive's root); a second is refused.
+fn single_parent(metadata: &Value) -> Result<Option<String>> {
+    let invalid = || ApiError::bad_request("invalid", "Invalid value for: parents");
+    let parents: Vec<String> = match metadata.get("parents") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|p| p.as_str().map(String::from))
+            .collect::<Option<_>>()
+            .ok_or_else(invalid)?,
+        Some(_) => return Err(invalid()),
+    };
+    if parents.len() > 1 {
+        return Err(ApiError::forbidden(
+            "cannotAddParent",
+            "Increasing the number of parents is not allowed.",
+        ));
+    }
+    Ok(parents.into_iter().next())
 }
 
 /// Fields that create and update set the same way.
@@ -346,7 +360,7 @@ pub(super) fn update_metadata(
     let name = string_field(metadata, "name")?.map(String::from);
     let mime_type = string_field(metadata, "mimeType")?.map(String::from);
     let file = drive.files.get_mut(id).ok_or_else(|| ApiError::file_not_found(id))?;
-    if file.is_root && (name.is_some() || parents != file.parents) {
+    if file.is_any_root() && (name.is_some() || parents != file.parents) {
         return Err(ApiError::insufficient_file_permissions());
     }
     if let Some(mime) = &mime_type {

@@ -1,4 +1,4 @@
-//! Google Drive v3 (api-protocols.md §4), one module per resource family, after the pattern of
+//! Google Drive v3 (docs/protocols.md §4), one module per resource family, after the pattern of
 //! emulators such as moto: the data ([`model`]), its rendering ([`render`]), the handlers of
 //! each family ([`files`], [`listing`], [`content`], [`uploads`], [`permissions`],
 //! [`comments`], [`about`], [`drives`]), the routes (here) and the errors (`google::ApiError`).
@@ -14,7 +14,7 @@ pub(crate) mod fields;
 mod files;
 mod listing;
 mod metadata;
-pub(crate) mod model;
+pub mod model;
 mod multipart;
 mod permissions;
 mod query;
@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/drive/v3/about", get(about::get))
         .route("/drive/v3/drives", get(drives::list))
+        .route("/drive/v3/drives/{id}", get(drives::get))
         .route("/drive/v3/files", get(listing::list).post(files::create))
         .route("/drive/v3/files/generateIds", get(files::generate_ids))
         .route("/drive/v3/files/trash", delete(files::empty_trash))
@@ -189,6 +190,10 @@ fn access(drive: &Drive, file: &File, caller: &Caller, include_link: bool) -> Op
     if file_scope_only(caller) && file.app_id != caller.client_id {
         return None;
     }
+    // Without `supportsAllDrives=true` shared-drive items are not found (docs/protocols.md §4.1).
+    if file.drive_id.is_some() && !caller.all_drives {
+        return None;
+    }
     drive.role(file, &caller.email, include_link)
 }
 
@@ -201,9 +206,12 @@ fn find(drive: &mut Drive, id: &str, caller: &Caller, now: i64) -> Result<(Strin
     Ok((id, role))
 }
 
-fn caller_of(state: &Shared, headers: &HeaderMap, need: Need) -> Result<Caller> {
-    let caller = authenticate(state, headers)?;
+/// Who calls, with scopes enough for `need`, and whether the request supports shared drives
+/// (`supportsAllDrives=true`, or the deprecated `supportsTeamDrives=true`).
+fn caller_of(state: &Shared, headers: &HeaderMap, params: &Params, need: Need) -> Result<Caller> {
+    let mut caller = authenticate(state, headers)?;
     require(&caller, need)?;
+    caller.all_drives = params.flag("supportsAllDrives") || params.flag("supportsTeamDrives");
     Ok(caller)
 }
 

@@ -17,7 +17,14 @@ pub(super) const GOOGLE_APPS: &str = "application/vnd.google-apps.";
 
 pub(super) const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-#[derive(Default, Serialize, Deserialize)]
+/// The shared drive every sandbox starts with: the service account is a content manager
+/// (`fileOrganizer`) of it, so it can store files although it has no storage of its own.
+pub const SEEDED_DRIVE_ID: &str = "0AGx5nBkUpsSbxdUk9PVA";
+const SEEDED_DRIVE_NAME: &str = "Sandbox Backups";
+/// The seeded drive's organizer: a user of the sandbox's Workspace domain.
+const SEEDED_DRIVE_ORGANIZER: &str = "admin@sandbox-workspace.example";
+
+#[derive(Serialize, Deserialize)]
 #[serde(default)]
 pub(crate) struct Drive {
     pub files: BTreeMap<String, File>,
@@ -26,6 +33,52 @@ pub(crate) struct Drive {
     /// Ids handed out by `files.generateIds` and not used yet.
     pub generated_ids: BTreeSet<String>,
     pub sessions: BTreeMap<String, Session>,
+    /// Shared drives by id; each one's root folder is a file with the same id.
+    pub shared_drives: BTreeMap<String, SharedDrive>,
+}
+
+impl Default for Drive {
+    fn default() -> Drive {
+        let mut drive = Drive {
+            files: BTreeMap::new(),
+            roots: BTreeMap::new(),
+            generated_ids: BTreeSet::new(),
+            sessions: BTreeMap::new(),
+            shared_drives: BTreeMap::new(),
+        };
+        drive.seed();
+        drive
+    }
+}
+
+/// A shared drive: files there belong to the drive, not to a person, and its members' roles
+/// say what they may do with all of them.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct SharedDrive {
+    pub id: String,
+    pub name: String,
+    pub created_ms: i64,
+    /// E-mail address → `organizer`, `fileOrganizer`, `writer`, `commenter` or `reader`.
+    pub members: BTreeMap<String, String>,
+}
+
+impl SharedDrive {
+    /// What a member may do with the drive's files: organizers and content managers
+    /// (`fileOrganizer`) act as owners do in My Drive (trash, delete), the others by their role.
+    pub fn role_of(&self, email: &str) -> Option<Role> {
+        member_role(self.members.get(email)?)
+    }
+}
+
+/// The file role of a shared-drive membership role; None for an unknown one.
+pub fn member_role(role: &str) -> Option<Role> {
+    match role {
+        "organizer" | "fileOrganizer" => Some(Role::Owner),
+        "writer" => Some(Role::Writer),
+        "commenter" => Some(Role::Commenter),
+        "reader" => Some(Role::Reader),
+        _ => None,
+    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -58,6 +111,10 @@ pub(crate) struct File {
     pub permissions: Vec<Permission>,
     pub comments: Vec<Comment>,
     pub is_root: bool,
+    /// The shared drive the file is on (None: someone's My Drive). Such a file's `owner` is
+    /// the drive's id: it belongs to no person.
+    #[serde(default)]
+    pub drive_id: Option<String>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -164,7 +221,18 @@ impl File {
             permissions: Vec::new(),
             comments: Vec::new(),
             is_root: false,
+            drive_id: None,
         }
+    }
+
+    /// A My Drive or a shared drive's root folder: no parents, not deleted or renamed as files.
+    pub fn is_any_root(&self) -> bool {
+        self.is_root || self.is_drive_root()
+    }
+
+    /// The root folder of a shared drive (its id is the drive's).
+    pub fn is_drive_root(&self) -> bool {
+        self.drive_id.as_deref() == Some(self.id.as_str())
     }
 
     pub fn is_folder(&self) -> bool {
@@ -210,6 +278,9 @@ impl Drive {
     /// above it (permissions are inherited). `anyone` links count only with `include_link`:
     /// they open a file but do not put it in anyone's searches.
     pub fn role(&self, file: &File, email: &str, include_link: bool) -> Option<Role> {
+        if let Some(drive_id) = &file.drive_id {
+            return self.shared_drives.get(drive_id)?.role_of(email);
+        }
         let domain = email.rsplit('@').next().unwrap_or_default();
         let mut best: Option<Role> = None;
         let mut current = Some(file);
@@ -237,6 +308,35 @@ impl Drive {
             current = item.parents.first().and_then(|p| self.files.get(p));
         }
         best
+    }
+
+    /// Puts back the seeded shared drive and its root folder where they are missing (a fresh
+    /// start, or a state file from before shared drives).
+    pub fn seed(&mut self) {
+        if !self.shared_drives.contains_key(SEEDED_DRIVE_ID) {
+            let members = [
+                (SEEDED_DRIVE_ORGANIZER.to_string(), "organizer".to_string()),
+                (
+                    crate::google::SERVICE_ACCOUNT_EMAIL.to_string(),
+                    "fileOrganizer".to_string(),
+                ),
+            ];
+            self.add_shared_drive(SEEDED_DRIVE_ID, SEEDED_DRIVE_NAME, members.into(), 1_700_000_000_000);
+        }
+    }
+
+    /// Adds a shared drive and its root folder.
+    pub fn add_shared_drive(&mut self, id: &str, name: &str, members: BTreeMap<String, String>, now_ms: i64) {
+        let mut root = File::new(id.into(), name.into(), FOLDER.into(), id, "", now_ms);
+        root.drive_id = Some(id.to_string());
+        self.files.insert(id.to_string(), root);
+        let drive = SharedDrive {
+            id: id.to_string(),
+            name: name.to_string(),
+            created_ms: now_ms,
+            members,
+        };
+        self.shared_drives.insert(id.to_string(), drive);
     }
 
     /// Ids of a folder's descendants, depth first.

@@ -1,4 +1,4 @@
-//! `multipart/related` upload bodies (api-protocols.md §4.5): the JSON metadata part first,
+//! `multipart/related` upload bodies (docs/protocols.md §4.5): the JSON metadata part first,
 //! then the media part, streamed to a blob.
 
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! permissions.create, list, get, update and delete (api-protocols.md §4.6), with ownership
+//! permissions.create, list, get, update and delete (docs/protocols.md §4.6), with ownership
 //! transfer inside the Workspace domain.
 
 use axum::body::Bytes;
@@ -39,8 +39,8 @@ pub(super) async fn create(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
     let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
     let selection = params.select(DEFAULT_PERMISSION_FIELDS, &fields::PERMISSION)?;
     let body = body_metadata(&body)?;
     let role_text = string_field(&body, "role")?.ok_or_else(|| {
@@ -172,8 +172,8 @@ pub(super) async fn list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Metadata)?;
     let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
     let selection = params.select(
         "kind,nextPageToken,permissions(kind,id,type,role,allowFileDiscovery)",
         &fields::PERMISSION_LIST,
@@ -212,8 +212,9 @@ pub(super) async fn get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Metadata)?;
-    let selection = Params::new(query).select(DEFAULT_PERMISSION_FIELDS, &fields::PERMISSION)?;
+    let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
+    let selection = params.select(DEFAULT_PERMISSION_FIELDS, &fields::PERMISSION)?;
     let now = now_ms(&state);
     let mut data = state.google.data();
     let (id, _) = find(&mut data.drive, &id, &caller, now)?;
@@ -232,8 +233,8 @@ pub(super) async fn update(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
     let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
     let selection = params.select(DEFAULT_PERMISSION_FIELDS, &fields::PERMISSION)?;
     let body = body_metadata(&body)?;
     let now = now_ms(&state);
@@ -276,8 +277,10 @@ pub(super) async fn delete(
     AxumState(state): AxumState<AppState>,
     Path((id, permission_id)): Path<(String, String)>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let caller = caller_of(&state, &headers, Need::Write)?;
+    let params = Params::new(query);
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
     let now = now_ms(&state);
     let mut data = state.google.data();
     let (id, role) = find(&mut data.drive, &id, &caller, now)?;

@@ -1,4 +1,4 @@
-//! The `q` search language of files.list (api-protocols.md §4.3): terms joined by `and`, `or`,
+//! The `q` search language of files.list (docs/protocols.md §4.3): terms joined by `and`, `or`,
 //! `not` and parentheses. Terms: `name` and `mimeType` (`=`, `!=`, `contains`), `fullText
 //! contains`, `modifiedTime`/`createdTime`/`viewedByMeTime` comparisons, `trashed`/`starred`/
 //! `sharedWithMe` (`=`, `!=`), `'x' in parents|owners|writers|readers`, and

@@ -13,8 +13,6 @@ use crate::util::{civil_from_days, encode};
 impl Drive {
     /// The full File resource as `caller` sees it; `fields` selects from it.
     pub fn resource(&self, file: &File, caller: &Caller, role: Role, base: &str) -> Value {
-        let owner = person(&file.owner);
-        let can_share = role == Role::Owner || (role == Role::Writer && file.writers_can_share);
         let mut value = json!({
             "kind": "drive#file",
             "id": file.id,
@@ -34,83 +32,71 @@ impl Drive {
             "createdTime": rfc3339(file.created_ms),
             "modifiedTime": rfc3339(file.modified_ms),
             "modifiedByMe": file.last_modifying == caller.email,
-            "owners": [user_json(&file.owner, &caller.email)],
             "lastModifyingUser": user_json(&file.last_modifying, &caller.email),
-            "shared": !file.permissions.is_empty(),
-            "ownedByMe": owner.email == caller.email,
             "capabilities": capabilities(file, role),
             "viewersCanCopyContent": !file.copy_requires_writer_permission,
             "copyRequiresWriterPermission": file.copy_requires_writer_permission,
             "writersCanShare": file.writers_can_share,
-            "permissionIds": std::iter::once(owner.permission_id.clone())
-                .chain(file.permissions.iter().map(|p| p.id.clone()))
-                .collect::<Vec<_>>(),
             "isAppAuthorized": file.app_id == caller.client_id,
             "inheritedPermissionsDisabled": false,
             "linkShareMetadata": {"securityUpdateEligible": false, "securityUpdateEnabled": true},
             "quotaBytesUsed": "0",
         });
-        if file.last_modifying == caller.email {
-            value["modifiedByMeTime"] = json!(rfc3339(file.modified_ms));
-        }
-        if !file.is_root {
-            value["parents"] = json!(file.parents);
-        }
-        if can_share {
-            value["permissions"] = self.permissions_json(file);
-        }
-        if let Some(description) = &file.description {
-            value["description"] = json!(description);
-        }
-        if !file.properties.is_empty() {
-            value["properties"] = json!(file.properties);
-        }
-        if !file.app_properties.is_empty() {
-            value["appProperties"] = json!(file.app_properties);
-        }
-        if let (true, Some(color)) = (file.is_folder(), &file.folder_color_rgb) {
-            value["folderColorRgb"] = json!(color);
-        }
-        if let Some(target) = &file.shortcut_target {
-            let target_mime = self.files.get(target).map(|t| t.mime_type.clone()).unwrap_or_default();
-            value["shortcutDetails"] = json!({"targetId": target, "targetMimeType": target_mime});
-        }
+        self.add_ownership(&mut value, file, caller, role);
+        add_optional(&mut value, file, &self.files);
         if file.is_binary() {
-            let content = file.content.as_ref();
-            let size = content.map_or(0, |c| c.size);
-            value["webContentLink"] = json!(format!("https://drive.google.com/uc?id={}&export=download", file.id));
-            value["size"] = json!(size.to_string());
-            value["quotaBytesUsed"] = json!(size.to_string());
-            value["md5Checksum"] = json!(content.map_or_else(|| EMPTY_MD5.to_string(), |c| c.md5.clone()));
-            value["sha256Checksum"] = json!(content.map_or_else(|| EMPTY_SHA256.to_string(), |c| c.sha256.clone()));
-            value["headRevisionId"] =
-                json!(content.map_or_else(|| format!("0B{}", &file.id[1..]), |c| c.revision.clone()));
-            value["originalFilename"] = json!(file.original_filename.clone().unwrap_or_else(|| file.name.clone()));
-            if let Some((full, last)) = extensions(&file.name) {
-                value["fullFileExtension"] = json!(full);
-                value["fileExtension"] = json!(last);
-            }
+            add_content(&mut value, file);
         } else if let Some(formats) = export_formats(&file.mime_type) {
-            let links: BTreeMap<&str, String> = formats
-                .iter()
-                .map(|mime| {
-                    (
-                        *mime,
-                        format!(
-                            "{base}/google-apis/drive/v3/files/{}/export?mimeType={}",
-                            file.id,
-                            encode(mime)
-                        ),
-                    )
-                })
-                .collect();
+            let link = |mime: &&str| {
+                format!(
+                    "{base}/google-apis/drive/v3/files/{}/export?mimeType={}",
+                    file.id,
+                    encode(mime)
+                )
+            };
+            let links: BTreeMap<&str, String> = formats.iter().map(|mime| (*mime, link(mime))).collect();
             value["exportLinks"] = json!(links);
             value["size"] = json!(file.content.as_ref().map_or(0, |c| c.size).to_string());
         }
         value
     }
 
+    /// Who the file belongs to and who may see it: a person in My Drive; on a shared drive,
+    /// the drive (no `owners`), whose members hold its permissions.
+    fn add_ownership(&self, value: &mut Value, file: &File, caller: &Caller, role: Role) {
+        let can_share = role == Role::Owner || (role == Role::Writer && file.writers_can_share);
+        let permissions = self.permissions_json(file);
+        let ids: Vec<Value> = permissions
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| p["id"].clone())
+            .collect();
+        value["permissionIds"] = json!(ids);
+        if can_share {
+            value["permissions"] = permissions;
+        }
+        match &file.drive_id {
+            Some(drive_id) => {
+                value["driveId"] = json!(drive_id);
+                value["teamDriveId"] = json!(drive_id);
+                value["shared"] = json!(true);
+                value["ownedByMe"] = json!(false);
+            }
+            None => {
+                value["owners"] = json!([user_json(&file.owner, &caller.email)]);
+                value["shared"] = json!(!file.permissions.is_empty());
+                value["ownedByMe"] = json!(file.owner == caller.email);
+            }
+        }
+    }
+
+    /// The permissions of a file: its owner's first, or a shared drive's members'.
     pub fn permissions_json(&self, file: &File) -> Value {
+        if let Some(drive) = file.drive_id.as_ref().and_then(|id| self.shared_drives.get(id)) {
+            let members = drive.members.iter().map(|(email, role)| member_json(email, role));
+            return Value::Array(members.chain(file.permissions.iter().map(permission_json)).collect());
+        }
         let owner = person(&file.owner);
         let mut list = vec![json!({
             "kind": "drive#permission",
@@ -126,6 +112,62 @@ impl Drive {
         list.extend(file.permissions.iter().map(permission_json));
         Value::Array(list)
     }
+}
+
+/// Fields present only when set: parents, description, properties, colour, shortcut target.
+fn add_optional(value: &mut Value, file: &File, files: &BTreeMap<String, File>) {
+    if !file.is_any_root() {
+        value["parents"] = json!(file.parents);
+    }
+    if let Some(description) = &file.description {
+        value["description"] = json!(description);
+    }
+    if !file.properties.is_empty() {
+        value["properties"] = json!(file.properties);
+    }
+    if !file.app_properties.is_empty() {
+        value["appProperties"] = json!(file.app_properties);
+    }
+    if let (true, Some(color)) = (file.is_folder(), &file.folder_color_rgb) {
+        value["folderColorRgb"] = json!(color);
+    }
+    if let Some(target) = &file.shortcut_target {
+        let target_mime = files.get(target).map(|t| t.mime_type.clone()).unwrap_or_default();
+        value["shortcutDetails"] = json!({"targetId": target, "targetMimeType": target_mime});
+    }
+}
+
+/// The fields of a file with bytes of its own: size, checksums, revision, extensions.
+fn add_content(value: &mut Value, file: &File) {
+    let content = file.content.as_ref();
+    let size = content.map_or(0, |c| c.size);
+    value["webContentLink"] = json!(format!("https://drive.google.com/uc?id={}&export=download", file.id));
+    value["size"] = json!(size.to_string());
+    value["quotaBytesUsed"] = json!(size.to_string());
+    value["md5Checksum"] = json!(content.map_or_else(|| EMPTY_MD5.to_string(), |c| c.md5.clone()));
+    value["sha256Checksum"] = json!(content.map_or_else(|| EMPTY_SHA256.to_string(), |c| c.sha256.clone()));
+    value["headRevisionId"] = json!(content.map_or_else(|| format!("0B{}", &file.id[1..]), |c| c.revision.clone()));
+    value["originalFilename"] = json!(file.original_filename.clone().unwrap_or_else(|| file.name.clone()));
+    if let Some((full, last)) = extensions(&file.name) {
+        value["fullFileExtension"] = json!(full);
+        value["fileExtension"] = json!(last);
+    }
+}
+
+/// A shared drive member's permission on the drive's files (`permissionDetails` not emulated).
+fn member_json(email: &str, role: &str) -> Value {
+    let who = person(email);
+    json!({
+        "kind": "drive#permission",
+        "id": who.permission_id,
+        "type": "user",
+        "emailAddress": who.email,
+        "role": role,
+        "displayName": who.display_name,
+        "photoLink": PHOTO_LINK,
+        "deleted": false,
+        "pendingOwner": false,
+    })
 }
 
 /// MD5 and SHA-256 of no bytes, for a file created without content.
@@ -178,7 +220,7 @@ pub fn user_json(email: &str, viewer: &str) -> Value {
 
 pub fn comment_json(comment: &Comment, viewer: &str) -> Value {
     let who = person(&comment.author);
-    // The author's e-mail is never populated (api-protocols.md §4.7).
+    // The author's e-mail is never populated (docs/protocols.md §4.7).
     let mut value = json!({
         "kind": "drive#comment",
         "id": comment.id,
@@ -225,7 +267,7 @@ pub(super) fn capabilities(file: &File, role: Role) -> Value {
         "canChangeViewersCanCopyContent": writer,
         "canComment": role >= Role::Commenter,
         "canCopy": !folder && can_read,
-        "canDelete": owner && !file.is_root,
+        "canDelete": owner && !file.is_any_root(),
         "canDownload": can_read,
         "canEdit": writer,
         "canListChildren": folder,
@@ -236,8 +278,8 @@ pub(super) fn capabilities(file: &File, role: Role) -> Value {
         "canRemoveMyDriveParent": owner,
         "canRename": writer,
         "canShare": owner || (writer && file.writers_can_share),
-        "canTrash": owner && !file.is_root,
-        "canUntrash": owner && !file.is_root,
+        "canTrash": owner && !file.is_any_root(),
+        "canUntrash": owner && !file.is_any_root(),
     })
 }
 

@@ -1,4 +1,4 @@
-//! Resumable upload sessions (api-protocols.md §4.5): the 256 KiB chunk rule, 308 with
+//! Resumable upload sessions (docs/protocols.md §4.5): the 256 KiB chunk rule, 308 with
 //! `Range`, status queries, resending of bytes already stored, and expiry.
 
 use std::collections::HashMap;
@@ -17,7 +17,7 @@ use super::blobs::{broken_body, internal, new_blob_name, Digests, Stored};
 use crate::google::{ApiError, Store};
 use crate::state::lock;
 
-/// Every chunk but the last is a multiple of this (api-protocols.md §4.5).
+/// Every chunk but the last is a multiple of this (docs/protocols.md §4.5).
 pub const CHUNK_UNIT: u64 = 256 * 1024;
 
 /// Resumable sessions last about a week.
@@ -29,6 +29,9 @@ pub(crate) struct Session {
     pub email: String,
     pub client_id: String,
     pub scopes: Vec<String>,
+    /// The initiation said `supportsAllDrives=true`.
+    #[serde(default)]
+    pub all_drives: bool,
     /// The file whose content is replaced (files.update), or None for files.create.
     pub target: Option<String>,
     pub metadata: Value,

@@ -1,4 +1,4 @@
-//! The upload paths (api-protocols.md §4.5): `media`, `multipart` and `resumable` uploads that
+//! The upload paths (docs/protocols.md §4.5): `media`, `multipart` and `resumable` uploads that
 //! create or update a file, and the requests to a resumable session.
 
 use axum::body::Body;
@@ -86,7 +86,7 @@ pub(super) async fn upload(
     if (target.is_some() && method != Method::PATCH) || (target.is_none() && method != Method::POST) {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "notFound", "Not Found"));
     }
-    let caller = caller_of(&state, &headers, Need::Write)?;
+    let caller = caller_of(&state, &headers, &params, Need::Write)?;
     let selection = params.select(DEFAULT_FILE_FIELDS, &fields::FILE)?;
     let now = now_ms(&state);
     if let Some(id) = &target {
@@ -242,6 +242,7 @@ pub(super) fn start_session(
         email: caller.email.clone(),
         client_id: caller.client_id.clone(),
         scopes: caller.scopes.clone(),
+        all_drives: caller.all_drives,
         target,
         metadata,
         fields: params.get("fields").map(String::from),
@@ -298,6 +299,7 @@ pub(super) async fn session_request(
         email: session.email.clone(),
         client_id: session.client_id.clone(),
         scopes: session.scopes.clone(),
+        all_drives: session.all_drives,
     };
     let selection = fields::select(session.fields.as_deref(), DEFAULT_FILE_FIELDS, &fields::FILE)?;
     let status = if session.target.is_some() {
