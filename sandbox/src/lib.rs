@@ -16,6 +16,7 @@ mod server;
 mod state;
 pub mod tls;
 mod util;
+mod workdir;
 mod yandex_360;
 mod yandex_disk;
 mod yandex_oauth;
@@ -23,7 +24,7 @@ mod yandex_oauth;
 pub use accounts::{GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 pub use accounts::{ORG_ID, YANDEX_SERVICE_CLIENT_ID, YANDEX_SERVICE_CLIENT_SECRET};
 pub use google::{GOOGLE_SERVICE_ACCOUNT_EMAIL, GOOGLE_SHARED_DRIVE_ID};
-pub use server::{Sandbox, SandboxOptions};
+pub use server::{Sandbox, SandboxOptions, Termination};
 
 /// The path prefix of each emulated host under the sandbox's base URL, keyed by the endpoint
 /// names of the library's configuration (docs/design.md §5). The upload and download hosts of Yandex

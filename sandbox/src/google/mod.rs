@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 pub(crate) use error::ApiError;
 
 use crate::state::{lock, AppState, Shared};
-use crate::util::{base_url, random_hex};
+use crate::util::base_url;
 
 /// The person who consents in the browser pages: a consumer (gmail) account.
 pub const DEFAULT_USER_EMAIL: &str = "sandbox-user@gmail.com";
@@ -44,9 +44,8 @@ pub const WORKSPACE_DOMAIN: &str = "sandbox-workspace.example";
 /// state file), and file contents as files in a blob directory, so big uploads never sit in memory.
 pub struct Store {
     data: Mutex<Data>,
+    /// `--data-dir`/google-drive-blobs, or one in the sandbox's temporary directory.
     blobs: PathBuf,
-    /// A blob directory of our own (no `--data-dir`), removed with the store.
-    temporary: bool,
     /// Digest state of resumable sessions in progress; rebuilt from disk when lost.
     pub(crate) uploads: drive::resumable::Sessions,
 }
@@ -59,19 +58,12 @@ pub(crate) struct Data {
 }
 
 impl Store {
-    pub fn new(data_dir: Option<&Path>) -> std::io::Result<Store> {
-        let (blobs, temporary) = match data_dir {
-            Some(dir) => (dir.join("google-drive-blobs"), false),
-            None => (
-                std::env::temp_dir().join(format!("diskbridge-sandbox-google-{}", random_hex(8))),
-                true,
-            ),
-        };
+    pub fn new(data_dir: Option<&Path>, work_dir: &Path) -> std::io::Result<Store> {
+        let blobs = data_dir.unwrap_or(work_dir).join("google-drive-blobs");
         std::fs::create_dir_all(&blobs)?;
         Ok(Store {
             data: Mutex::new(Data::default()),
             blobs,
-            temporary,
             uploads: Default::default(),
         })
     }
@@ -103,14 +95,6 @@ impl Store {
 
     pub(crate) fn blob_path(&self, name: &str) -> PathBuf {
         self.blobs.join(name)
-    }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        if self.temporary {
-            let _ = std::fs::remove_dir_all(&self.blobs);
-        }
     }
 }
 

@@ -83,14 +83,14 @@ enum OperationStatus {
 }
 
 impl Store {
-    pub fn new(data_dir: Option<&Path>) -> std::io::Result<Store> {
+    pub fn new(data_dir: Option<&Path>, work_dir: &Path) -> std::io::Result<Store> {
         let inner = Inner {
             link_key: random_hex(32),
             ..Inner::default()
         };
         Ok(Store {
             inner: Mutex::new(inner),
-            blobs: Blobs::new(data_dir)?,
+            blobs: Blobs::new(data_dir, work_dir)?,
         })
     }
 

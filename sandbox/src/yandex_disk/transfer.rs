@@ -41,25 +41,17 @@ pub const UPLOAD_LINK_TTL_S: i64 = 30 * 60;
 const HANDOVER_BYTES: usize = 1024 * 1024;
 const PIPELINE_DEPTH: usize = 8;
 
-/// The directory of stored contents: `--data-dir`/yandex-disk-blobs, or a temporary directory
-/// removed when the store goes away.
+/// The directory of stored contents: `--data-dir`/yandex-disk-blobs, or one in the sandbox's
+/// temporary directory (see `workdir.rs`, which removes it).
 pub struct Blobs {
     dir: PathBuf,
-    temporary: bool,
 }
 
 impl Blobs {
-    pub fn new(data_dir: Option<&Path>) -> io::Result<Blobs> {
-        let (dir, temporary) = match data_dir {
-            Some(data_dir) => (data_dir.join("yandex-disk-blobs"), false),
-            None => {
-                remove_stale_temporary_dirs();
-                let name = format!("{TEMPORARY_PREFIX}{}-{}", std::process::id(), random_hex(8));
-                (std::env::temp_dir().join(name), true)
-            }
-        };
+    pub fn new(data_dir: Option<&Path>, work_dir: &Path) -> io::Result<Blobs> {
+        let dir = data_dir.unwrap_or(work_dir).join("yandex-disk-blobs");
         std::fs::create_dir_all(&dir)?;
-        Ok(Blobs { dir, temporary })
+        Ok(Blobs { dir })
     }
 
     fn path(&self, blob: &str) -> PathBuf {
@@ -84,37 +76,6 @@ impl Blobs {
             if !keep.contains(&name) {
                 let _ = std::fs::remove_file(entry.path());
             }
-        }
-    }
-}
-
-/// Temporary blob directories are named `<prefix><pid>-<random>`.
-const TEMPORARY_PREFIX: &str = "diskbridge-sandbox-disk-";
-
-/// The binary serves until it is killed, which leaves its temporary directory behind; the next
-/// sandbox removes those of processes that are gone (where it can tell: on Linux).
-fn remove_stale_temporary_dirs() {
-    if !cfg!(target_os = "linux") {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let pid = name
-            .strip_prefix(TEMPORARY_PREFIX)
-            .and_then(|rest| rest.split('-').next());
-        if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-impl Drop for Blobs {
-    fn drop(&mut self) {
-        if self.temporary {
-            let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
 }
