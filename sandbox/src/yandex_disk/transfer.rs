@@ -142,27 +142,11 @@ async fn receive_upload(state: AppState, id: String, headers: HeaderMap, body: B
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if let Some(range) = headers.get(header::CONTENT_RANGE) {
-        // Resuming (YJ-SDK, [unverified] today) is not emulated: only a range covering the
-        // whole body from its first byte is accepted.
-        let whole =
-            declared.is_some_and(|n| range.to_str().ok() == Some(&format!("bytes 0-{}/{n}", n.saturating_sub(1))));
-        if !whole {
-            return Ok(StatusCode::PRECONDITION_FAILED.into_response());
-        }
+    if !whole_body(&headers, declared) {
+        return Ok(StatusCode::PRECONDITION_FAILED.into_response());
     }
     let limit = max_file_size(&target.uid);
-    if declared.is_some_and(|n| n > limit) {
-        return Err(DiskError::too_big());
-    }
-    let room = {
-        let inner = state.disk.lock();
-        let replaced = inner.user(&target.uid)?.disk.get(&target.key).map_or(0, |n| n.size());
-        inner.free_space(&target.uid) + replaced
-    };
-    if declared.is_some_and(|n| n > room) {
-        return Err(DiskError::no_space());
-    }
+    check_room(&state, &target, declared, limit)?;
     let blob = random_hex(16);
     let part = state.disk.blobs.part_path(&blob);
     let received = match receive(body, &part, limit).await {
@@ -207,6 +191,32 @@ async fn receive_upload(state: AppState, id: String, headers: HeaderMap, body: B
         Outcome::Deferred(_) => Ok(StatusCode::ACCEPTED.into_response()),
         Outcome::Failed(err) => Err(err),
     }
+}
+
+/// Resuming (YJ-SDK, [unverified] today) is not emulated: a `Content-Range` is accepted only
+/// when it covers the whole body from its first byte.
+fn whole_body(headers: &HeaderMap, declared: Option<u64>) -> bool {
+    let Some(range) = headers.get(header::CONTENT_RANGE) else {
+        return true;
+    };
+    declared.is_some_and(|n| range.to_str().ok() == Some(&format!("bytes 0-{}/{n}", n.saturating_sub(1))))
+}
+
+/// 413 above the plan's file size limit, 507 when the declared size does not fit (the file it
+/// replaces makes room).
+fn check_room(state: &AppState, target: &UploadTarget, declared: Option<u64>, limit: u64) -> Result<(), DiskError> {
+    if declared.is_some_and(|n| n > limit) {
+        return Err(DiskError::too_big());
+    }
+    let room = {
+        let inner = state.disk.lock();
+        let replaced = inner.user(&target.uid)?.disk.get(&target.key).map_or(0, |n| n.size());
+        inner.free_space(&target.uid) + replaced
+    };
+    if declared.is_some_and(|n| n > room) {
+        return Err(DiskError::no_space());
+    }
+    Ok(())
 }
 
 struct Stored {

@@ -1,18 +1,12 @@
 //! about.get: the caller, their storage quota and the import and export formats.
 
-use axum::extract::{RawQuery, State as AxumState};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{json, Map};
 
 use super::model::export_formats;
 use super::render::user_json;
-use super::{caller_of, fields, ok, Need, Params, Result};
+use super::{fields, ok, Need, Request, Result};
 use crate::google::{is_service_account, WORKSPACE_DOMAIN};
-use crate::state::AppState;
-
-// ---------------------------------------------------------------------------------------------
-// about, drives
 
 /// Consumer accounts have 15 GiB; service accounts none (hence their upload errors).
 /// [unverified] the quota figures of Workspace users and service accounts.
@@ -26,15 +20,10 @@ pub(super) fn storage_limit(email: &str) -> Option<u64> {
     }
 }
 
-pub(super) async fn get(
-    AxumState(state): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
-    let selection = params.select_required(&fields::ABOUT)?;
-    let (usage, trashed) = state.google.data().drive.usage(&caller.email);
+pub(super) async fn get(req: Request) -> Result<Response> {
+    let caller = req.caller(Need::Metadata)?;
+    let selection = req.params.select_required(&fields::ABOUT)?;
+    let (usage, trashed) = req.state.google.data().drive.usage(&caller.email);
     let mut quota = json!({
         "usage": usage.to_string(),
         "usageInDrive": usage.to_string(),

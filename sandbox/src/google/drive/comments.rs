@@ -1,45 +1,44 @@
 //! comments.create, list, get, update and delete (docs/protocols.md §4.7).
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxumState};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::listing::{decode_page_token, encode_page_token};
 use super::metadata::string_field;
-use super::model::{Comment, Role};
+use super::model::{Comment, File, Role};
 use super::render::{comment_json, parse_rfc3339};
-use super::{body_metadata, caller_of, fields, find, no_content, ok, Need, Params, Result};
-use crate::google::{now_ms, ApiError};
-use crate::state::AppState;
+use super::{body_metadata, fields, no_content, ok, Need, Request, Result};
+use crate::google::ApiError;
 use crate::util::random_from;
-
-// ---------------------------------------------------------------------------------------------
-// comments
 
 pub(super) fn comment_not_found(id: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "notFound", format!("Comment not found: {id}.")).at("commentId", "parameter")
 }
 
-pub(super) async fn create(
-    AxumState(state): AxumState<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    let selection = params.select_required(&fields::COMMENT)?;
+/// The `content` a comment body must have.
+fn required_content(body: &Value) -> Result<String> {
+    let content = string_field(body, "content")?.filter(|c| !c.is_empty());
+    let missing = || ApiError::bad_request("required", "Required parameter: content").at("content", "parameter");
+    content.map(String::from).ok_or_else(missing)
+}
+
+/// A comment of `file` that is not deleted; 404 otherwise.
+fn live_comment<'a>(file: &'a mut File, comment_id: &str) -> Result<&'a mut Comment> {
+    file.comments
+        .iter_mut()
+        .find(|c| c.id == comment_id && !c.deleted)
+        .ok_or_else(|| comment_not_found(comment_id))
+}
+
+pub(super) async fn create(req: Request, Path(id): Path<String>, body: Bytes) -> Result<Response> {
+    let caller = req.caller(Need::Write)?;
+    let selection = req.params.select_required(&fields::COMMENT)?;
     let body = body_metadata(&body)?;
-    let content = string_field(&body, "content")?
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| ApiError::bad_request("required", "Required parameter: content").at("content", "parameter"))?
-        .to_string();
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, role) = find(&mut data.drive, &id, &caller, now)?;
+    let content = required_content(&body)?;
+    let now = req.now();
+    let (mut data, id, role) = req.open(&caller, &id)?;
     if role < Role::Commenter {
         return Err(ApiError::insufficient_file_permissions());
     }
@@ -58,107 +57,57 @@ pub(super) async fn create(
         quoted: body.get("quotedFileContent").filter(|v| v.is_object()).cloned(),
     };
     let value = comment_json(&comment, &caller.email);
-    data.drive
-        .files
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::file_not_found(&id))?
-        .comments
-        .push(comment);
+    data.drive.file_mut(&id)?.comments.push(comment);
     Ok(ok(fields::apply(value, &selection)))
 }
 
-pub(super) async fn list(
-    AxumState(state): AxumState<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
-    let selection = params.select_required(&fields::COMMENT_LIST)?;
-    let page_size = params.int("pageSize", 20, 1..=100)? as usize;
-    let since = match params.get("startModifiedTime") {
+pub(super) async fn list(req: Request, Path(id): Path<String>) -> Result<Response> {
+    let caller = req.caller(Need::Metadata)?;
+    let selection = req.params.select_required(&fields::COMMENT_LIST)?;
+    let since = match req.params.get("startModifiedTime") {
         None => None,
         Some(text) => Some(parse_rfc3339(text).ok_or_else(|| ApiError::invalid_parameter("startModifiedTime"))?),
     };
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, _) = find(&mut data.drive, &id, &caller, now)?;
-    let fingerprint = format!("comments-{id}");
-    let offset = match params.get("pageToken") {
-        None => 0,
-        Some(token) => {
-            decode_page_token(token, &fingerprint).ok_or_else(|| ApiError::invalid_parameter("pageToken"))?
-        }
-    };
-    let include_deleted = params.flag("includeDeleted");
-    let all: Vec<&Comment> = data.drive.files[&id]
+    let (data, id, _) = req.open(&caller, &id)?;
+    let paging = req.paging(format!("comments-{id}"), 20, 100)?;
+    let include_deleted = req.params.flag("includeDeleted");
+    let all: Vec<Value> = data.drive.files[&id]
         .comments
         .iter()
         .filter(|c| include_deleted || !c.deleted)
         .filter(|c| since.is_none_or(|since| c.modified_ms >= since))
-        .collect();
-    let page: Vec<Value> = all
-        .iter()
-        .skip(offset)
-        .take(page_size)
         .map(|c| comment_json(c, &caller.email))
         .collect();
-    let mut list = json!({"kind": "drive#commentList", "comments": page});
-    if offset + page_size < all.len() {
-        list["nextPageToken"] = json!(encode_page_token(offset + page_size, &fingerprint));
-    }
-    Ok(ok(fields::apply(list, &selection)))
+    Ok(ok(fields::apply(
+        paging.list("drive#commentList", "comments", &all),
+        &selection,
+    )))
 }
 
-pub(super) async fn get(
-    AxumState(state): AxumState<AppState>,
-    Path((id, comment_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
-    let selection = params.select_required(&fields::COMMENT)?;
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, _) = find(&mut data.drive, &id, &caller, now)?;
+pub(super) async fn get(req: Request, Path((id, comment_id)): Path<(String, String)>) -> Result<Response> {
+    let caller = req.caller(Need::Metadata)?;
+    let selection = req.params.select_required(&fields::COMMENT)?;
+    let (data, id, _) = req.open(&caller, &id)?;
     let comment = data.drive.files[&id]
         .comments
         .iter()
-        .find(|c| c.id == comment_id && (!c.deleted || params.flag("includeDeleted")))
+        .find(|c| c.id == comment_id && (!c.deleted || req.params.flag("includeDeleted")))
         .ok_or_else(|| comment_not_found(&comment_id))?;
     Ok(ok(fields::apply(comment_json(comment, &caller.email), &selection)))
 }
 
 pub(super) async fn update(
-    AxumState(state): AxumState<AppState>,
+    req: Request,
     Path((id, comment_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    let selection = params.select_required(&fields::COMMENT)?;
+    let caller = req.caller(Need::Write)?;
+    let selection = req.params.select_required(&fields::COMMENT)?;
     let body = body_metadata(&body)?;
-    let content = string_field(&body, "content")?
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| ApiError::bad_request("required", "Required parameter: content").at("content", "parameter"))?
-        .to_string();
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, _) = find(&mut data.drive, &id, &caller, now)?;
-    let file = data
-        .drive
-        .files
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::file_not_found(&id))?;
-    let comment = file
-        .comments
-        .iter_mut()
-        .find(|c| c.id == comment_id && !c.deleted)
-        .ok_or_else(|| comment_not_found(&comment_id))?;
+    let content = required_content(&body)?;
+    let now = req.now();
+    let (mut data, id, _) = req.open(&caller, &id)?;
+    let comment = live_comment(data.drive.file_mut(&id)?, &comment_id)?;
     if comment.author != caller.email {
         return Err(ApiError::insufficient_file_permissions());
     }
@@ -167,27 +116,11 @@ pub(super) async fn update(
     Ok(ok(fields::apply(comment_json(comment, &caller.email), &selection)))
 }
 
-pub(super) async fn delete(
-    AxumState(state): AxumState<AppState>,
-    Path((id, comment_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, role) = find(&mut data.drive, &id, &caller, now)?;
-    let file = data
-        .drive
-        .files
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::file_not_found(&id))?;
-    let comment = file
-        .comments
-        .iter_mut()
-        .find(|c| c.id == comment_id && !c.deleted)
-        .ok_or_else(|| comment_not_found(&comment_id))?;
+pub(super) async fn delete(req: Request, Path((id, comment_id)): Path<(String, String)>) -> Result<Response> {
+    let caller = req.caller(Need::Write)?;
+    let now = req.now();
+    let (mut data, id, role) = req.open(&caller, &id)?;
+    let comment = live_comment(data.drive.file_mut(&id)?, &comment_id)?;
     if comment.author != caller.email && role < Role::Owner {
         return Err(ApiError::insufficient_file_permissions());
     }

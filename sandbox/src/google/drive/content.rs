@@ -1,16 +1,16 @@
 //! File content: `alt=media` downloads with `Range`, and exports of Docs Editors files.
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State as AxumState};
+use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::model::{export_formats, Content, Role};
-use super::{blobs, caller_of, find, Need, Params, Result};
+use super::{blobs, find, Need, Params, Request, Result};
 use crate::google::oauth::Caller;
-use crate::google::{now_ms, ApiError};
+use crate::google::ApiError;
 use crate::range::Span;
-use crate::state::{AppState, Shared};
+use crate::state::Shared;
 
 /// Exports are limited to 10 MB (docs/protocols.md §4.2).
 pub(super) const EXPORT_LIMIT: u64 = 10 * 1024 * 1024;
@@ -87,20 +87,14 @@ pub(super) fn with_headers(status: StatusCode, body: Body, headers: Vec<(HeaderN
 
 /// `files.export` of a Docs Editors file. The bytes are deterministic stand-ins built from the
 /// document's text (what was imported into it), not real conversions.
-pub(super) async fn export(
-    AxumState(state): AxumState<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Content)?;
-    let Some(target) = params.get("mimeType").map(String::from) else {
+pub(super) async fn export(req: Request, Path(id): Path<String>) -> Result<Response> {
+    let caller = req.caller(Need::Content)?;
+    let Some(target) = req.params.get("mimeType").map(String::from) else {
         return Err(ApiError::required_parameter("mimeType"));
     };
-    let now = now_ms(&state);
+    let now = req.now();
     let (file_id, source_mime, content) = {
-        let mut data = state.google.data();
+        let mut data = req.state.google.data();
         let (id, _) = find(&mut data.drive, &id, &caller, now)?;
         let file = &data.drive.files[&id];
         (id, file.mime_type.clone(), file.content.clone())
@@ -125,7 +119,8 @@ pub(super) async fn export(
             ))
         }
         Some(content) => {
-            String::from_utf8_lossy(&blobs::read_prefix(&state.google, &content.blob, EXPORT_LIMIT).await).into_owned()
+            String::from_utf8_lossy(&blobs::read_prefix(&req.state.google, &content.blob, EXPORT_LIMIT).await)
+                .into_owned()
         }
         None => String::new(),
     };

@@ -2,17 +2,15 @@
 //! capabilities of their membership. Their files are served by the file methods, for requests
 //! that say `supportsAllDrives=true`.
 
-use axum::extract::{Path, RawQuery, State as AxumState};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::listing::{decode_page_token, encode_page_token};
 use super::model::{Role, SharedDrive};
 use super::render::rfc3339;
-use super::{caller_of, fields, ok, Need, Params, Result};
+use super::{fields, ok, Need, Request, Result};
 use crate::google::ApiError;
-use crate::state::AppState;
 
 const DEFAULT_DRIVE_FIELDS: &str = "kind,id,name";
 
@@ -28,52 +26,34 @@ pub(super) fn drive_not_found(id: &str) -> ApiError {
 }
 
 /// `GET drives`: pages of the drives the caller is a member of (`pageSize` 1–100, default 10).
-pub(super) async fn list(
-    AxumState(state): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
-    let selection = params.select("kind,nextPageToken,drives(kind,id,name)", &fields::DRIVE_LIST)?;
-    let page_size = params.int("pageSize", 10, 1..=100)? as usize;
-    if params.get("q").is_some() {
+pub(super) async fn list(req: Request) -> Result<Response> {
+    let caller = req.caller(Need::Metadata)?;
+    let selection = req
+        .params
+        .select("kind,nextPageToken,drives(kind,id,name)", &fields::DRIVE_LIST)?;
+    if req.params.get("q").is_some() {
         // Searching shared drives is not emulated.
         return Err(ApiError::invalid_parameter("q"));
     }
-    let fingerprint = format!("drives-{}", caller.email);
-    let offset = match params.get("pageToken") {
-        None => 0,
-        Some(token) => {
-            decode_page_token(token, &fingerprint).ok_or_else(|| ApiError::invalid_parameter("pageToken"))?
-        }
-    };
-    let data = state.google.data();
+    let paging = req.paging(format!("drives-{}", caller.email), 10, 100)?;
+    let data = req.state.google.data();
     let mine: Vec<Value> = data
         .drive
         .shared_drives
         .values()
         .filter_map(|d| d.role_of(&caller.email).map(|role| drive_json(d, role, &caller.email)))
         .collect();
-    let page: Vec<Value> = mine.iter().skip(offset).take(page_size).cloned().collect();
-    let mut list = json!({"kind": "drive#driveList", "drives": page});
-    if offset + page_size < mine.len() {
-        list["nextPageToken"] = json!(encode_page_token(offset + page_size, &fingerprint));
-    }
-    Ok(ok(fields::apply(list, &selection)))
+    Ok(ok(fields::apply(
+        paging.list("drive#driveList", "drives", &mine),
+        &selection,
+    )))
 }
 
 /// `GET drives/{driveId}`: 404 for a drive the caller is not a member of.
-pub(super) async fn get(
-    AxumState(state): AxumState<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
-    let selection = params.select(DEFAULT_DRIVE_FIELDS, &fields::DRIVE)?;
-    let data = state.google.data();
+pub(super) async fn get(req: Request, Path(id): Path<String>) -> Result<Response> {
+    let caller = req.caller(Need::Metadata)?;
+    let selection = req.params.select(DEFAULT_DRIVE_FIELDS, &fields::DRIVE)?;
+    let data = req.state.google.data();
     let drive = data.drive.shared_drives.get(&id).ok_or_else(|| drive_not_found(&id))?;
     let role = drive.role_of(&caller.email).ok_or_else(|| drive_not_found(&id))?;
     Ok(ok(fields::apply(drive_json(drive, role, &caller.email), &selection)))

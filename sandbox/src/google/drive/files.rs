@@ -1,66 +1,61 @@
 //! files.get (metadata), create, update, copy, delete, emptyTrash and generateIds.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxumState};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use super::fields::Selection;
 use super::metadata::{new_file, store_file, update_metadata};
 use super::model::{new_file_id, Content, Drive, Role};
 use super::{access, blobs, body_metadata, caller_of, fields, file_json, file_scope_only, find, no_content, ok};
-use super::{Need, Params, Result, DEFAULT_FILE_FIELDS};
-use crate::google::{now_ms, ApiError};
-use crate::state::{AppState, Shared};
-use crate::util::base_url;
+use super::{Need, Request, Result, DEFAULT_FILE_FIELDS};
+use crate::google::oauth::Caller;
+use crate::google::ApiError;
+use crate::state::Shared;
 
-pub(super) async fn get(
-    AxumState(state): AxumState<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let media = match params.get("alt").unwrap_or("json") {
+pub(super) async fn get(req: Request, Path(id): Path<String>) -> Result<Response> {
+    let media = match req.params.get("alt").unwrap_or("json") {
         "json" => false,
         "media" => true,
         _ => return Err(ApiError::invalid_parameter("alt")),
     };
     let caller = caller_of(
-        &state,
-        &headers,
-        &params,
+        &req.state,
+        &req.headers,
+        &req.params,
         if media { Need::Content } else { Need::Metadata },
     )?;
-    let now = now_ms(&state);
+    let now = req.now();
     if media {
-        return super::content::download(&state, &caller, &id, &params, &headers, now).await;
+        return super::content::download(&req.state, &caller, &id, &req.params, &req.headers, now).await;
     }
-    let selection = params.select(DEFAULT_FILE_FIELDS, &fields::FILE)?;
-    let (id, _) = find(&mut state.google.data().drive, &id, &caller, now)?;
-    Ok(ok(file_json(&state, &id, &caller, &selection, &base_url(&headers))?))
+    let selection = req.params.select(DEFAULT_FILE_FIELDS, &fields::FILE)?;
+    let (id, _) = find(&mut req.state.google.data().drive, &id, &caller, now)?;
+    Ok(ok(file_json(&req.state, &id, &caller, &selection, &req.base())?))
 }
 
-pub(super) async fn create(
-    AxumState(state): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    if params.get("uploadType").is_some() {
-        return Err(upload_path_required());
-    }
-    let selection = params.select(DEFAULT_FILE_FIELDS, &fields::FILE)?;
-    let metadata = body_metadata(&body)?;
-    let now = now_ms(&state);
+pub(super) async fn create(req: Request, body: Bytes) -> Result<Response> {
+    let (caller, selection, metadata) = metadata_request(&req, &body)?;
+    let now = req.now();
     let id = {
-        let mut data = state.google.data();
+        let mut data = req.state.google.data();
         let file = new_file(&mut data.drive, &caller, &metadata, None, now)?;
         store_file(&mut data.drive, file)
     };
-    Ok(ok(file_json(&state, &id, &caller, &selection, &base_url(&headers))?))
+    Ok(ok(file_json(&req.state, &id, &caller, &selection, &req.base())?))
+}
+
+/// files.create and files.update (metadata only): the caller, `fields` and the body; a
+/// request with `uploadType` belongs on the upload path.
+fn metadata_request(req: &Request, body: &[u8]) -> Result<(Caller, Selection, Value)> {
+    let caller = req.caller(Need::Write)?;
+    if req.params.get("uploadType").is_some() {
+        return Err(upload_path_required());
+    }
+    let selection = req.params.select(DEFAULT_FILE_FIELDS, &fields::FILE)?;
+    Ok((caller, selection, body_metadata(body)?))
 }
 
 pub(super) fn upload_path_required() -> ApiError {
@@ -70,44 +65,25 @@ pub(super) fn upload_path_required() -> ApiError {
     )
 }
 
-pub(super) async fn update(
-    AxumState(state): AxumState<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    if params.get("uploadType").is_some() {
-        return Err(upload_path_required());
-    }
-    let selection = params.select(DEFAULT_FILE_FIELDS, &fields::FILE)?;
-    let metadata = body_metadata(&body)?;
-    let now = now_ms(&state);
+pub(super) async fn update(req: Request, Path(id): Path<String>, body: Bytes) -> Result<Response> {
+    let (caller, selection, metadata) = metadata_request(&req, &body)?;
+    let now = req.now();
     let id = {
-        let mut data = state.google.data();
+        let mut data = req.state.google.data();
         let (id, role) = find(&mut data.drive, &id, &caller, now)?;
-        update_metadata(&mut data.drive, &caller, &id, role, &metadata, &params, now)?;
+        update_metadata(&mut data.drive, &caller, &id, role, &metadata, &req.params, now)?;
         id
     };
-    Ok(ok(file_json(&state, &id, &caller, &selection, &base_url(&headers))?))
+    Ok(ok(file_json(&req.state, &id, &caller, &selection, &req.base())?))
 }
 
-pub(super) async fn copy(
-    AxumState(state): AxumState<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    let selection = params.select(DEFAULT_FILE_FIELDS, &fields::FILE)?;
+pub(super) async fn copy(req: Request, Path(id): Path<String>, body: Bytes) -> Result<Response> {
+    let caller = req.caller(Need::Write)?;
+    let selection = req.params.select(DEFAULT_FILE_FIELDS, &fields::FILE)?;
     let overrides = body_metadata(&body)?;
-    let now = now_ms(&state);
+    let now = req.now();
     let new_id = {
-        let mut data = state.google.data();
+        let mut data = req.state.google.data();
         let (id, role) = find(&mut data.drive, &id, &caller, now)?;
         let source = data.drive.files[&id].clone();
         if source.is_folder() || (source.copy_requires_writer_permission && role < Role::Writer) {
@@ -141,7 +117,7 @@ pub(super) async fn copy(
         }
         let mut file = new_file(&mut data.drive, &caller, &metadata, None, now)?;
         if let Some(content) = &source.content {
-            let blob = blobs::duplicate(&state.google, &content.blob)
+            let blob = blobs::duplicate(&req.state.google, &content.blob)
                 .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internalError", e.to_string()))?;
             file.content = Some(Content {
                 blob,
@@ -151,30 +127,16 @@ pub(super) async fn copy(
         file.original_filename = source.original_filename.clone();
         store_file(&mut data.drive, file)
     };
-    Ok(ok(file_json(
-        &state,
-        &new_id,
-        &caller,
-        &selection,
-        &base_url(&headers),
-    )?))
+    Ok(ok(file_json(&req.state, &new_id, &caller, &selection, &req.base())?))
 }
 
-pub(super) async fn delete(
-    AxumState(state): AxumState<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, role) = find(&mut data.drive, &id, &caller, now)?;
+pub(super) async fn delete(req: Request, Path(id): Path<String>) -> Result<Response> {
+    let caller = req.caller(Need::Write)?;
+    let (mut data, id, role) = req.open(&caller, &id)?;
     if role < Role::Owner || data.drive.files[&id].is_any_root() {
         return Err(ApiError::insufficient_file_permissions());
     }
-    delete_tree(&state, &mut data.drive, &id);
+    delete_tree(&req.state, &mut data.drive, &id);
     Ok(no_content())
 }
 
@@ -203,15 +165,10 @@ pub(super) fn delete_tree(state: &Shared, drive: &mut Drive, id: &str) {
 
 /// `DELETE files/trash`: everything the caller owns in the trash, for good; with `driveId`,
 /// everything in that shared drive's trash (its organizers only).
-pub(super) async fn empty_trash(
-    AxumState(state): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    let mut data = state.google.data();
-    let drive_id = params.get("driveId").map(String::from);
+pub(super) async fn empty_trash(req: Request) -> Result<Response> {
+    let caller = req.caller(Need::Write)?;
+    let mut data = req.state.google.data();
+    let drive_id = req.params.get("driveId").map(String::from);
     if let Some(drive_id) = &drive_id {
         let role = data
             .drive
@@ -237,25 +194,20 @@ pub(super) async fn empty_trash(
         .collect();
     for id in trashed {
         if data.drive.files.contains_key(&id) {
-            delete_tree(&state, &mut data.drive, &id);
+            delete_tree(&req.state, &mut data.drive, &id);
         }
     }
     Ok(no_content())
 }
 
-pub(super) async fn generate_ids(
-    AxumState(state): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    caller_of(&state, &headers, &params, Need::Write)?;
-    let count = params.int("count", 10, 1..=1000)?;
-    let space = params.get("space").unwrap_or("drive");
+pub(super) async fn generate_ids(req: Request) -> Result<Response> {
+    req.caller(Need::Write)?;
+    let count = req.params.int("count", 10, 1..=1000)?;
+    let space = req.params.get("space").unwrap_or("drive");
     if !matches!(space, "drive" | "appDataFolder") {
         return Err(ApiError::invalid_parameter("space"));
     }
     let ids: Vec<String> = (0..count).map(|_| new_file_id()).collect();
-    state.google.data().drive.generated_ids.extend(ids.iter().cloned());
+    req.state.google.data().drive.generated_ids.extend(ids.iter().cloned());
     Ok(ok(json!({"kind": "drive#generatedIds", "space": space, "ids": ids})))
 }

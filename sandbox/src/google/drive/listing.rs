@@ -2,55 +2,38 @@
 
 use std::cmp::Ordering;
 
-use axum::extract::{RawQuery, State as AxumState};
-use axum::http::HeaderMap;
 use axum::response::Response;
-use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::model::{Drive, File, Role};
-use super::{access, caller_of, fields, ok, Need, Params, Result};
+use super::{access, fields, ok, Need, Params, Request, Result};
 use crate::google::oauth::Caller;
-use crate::google::{now_ms, ApiError};
-use crate::state::AppState;
-use crate::util::base_url;
+use crate::google::ApiError;
 
-pub(super) async fn list(
-    AxumState(state): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
-    let selection = params.select(
+pub(super) async fn list(req: Request) -> Result<Response> {
+    let caller = req.caller(Need::Metadata)?;
+    let selection = req.params.select(
         "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)",
         &fields::FILE_LIST,
     )?;
-    let page_size = params.int("pageSize", 100, 1..=1000)? as usize;
-    let filter = match params.get("q") {
+    let filter = match req.params.get("q") {
         Some(q) => Some(super::query::parse(q).ok_or_else(|| ApiError::invalid_parameter("q"))?),
         None => None,
     };
-    let order = parse_order(params.get("orderBy"))?;
-    let corpus = Corpus::of(&params)?;
-    let spaces = params.get("spaces").unwrap_or("drive");
+    let order = parse_order(req.params.get("orderBy"))?;
+    let corpus = Corpus::of(&req.params)?;
+    let spaces = req.params.get("spaces").unwrap_or("drive");
     if !spaces
         .split(',')
         .all(|s| matches!(s.trim(), "drive" | "appDataFolder" | "photos"))
     {
         return Err(ApiError::invalid_parameter("spaces"));
     }
-    let fingerprint = page_fingerprint(&caller, &params, spaces);
-    let offset = match params.get("pageToken") {
-        None => 0,
-        Some(token) => {
-            decode_page_token(token, &fingerprint).ok_or_else(|| ApiError::invalid_parameter("pageToken"))?
-        }
-    };
-    let base = base_url(&headers);
-    let now = now_ms(&state);
-    let mut data = state.google.data();
+    let paging = req.paging(page_fingerprint(&caller, &req.params, spaces), 100, 1000)?;
+    let base = req.base();
+    let now = req.now();
+    let mut data = req.state.google.data();
     let drive = &mut data.drive;
     corpus.check_drive(drive, &caller)?;
     let root_id = drive.root_id(&caller.email, now);
@@ -64,15 +47,14 @@ pub(super) async fn list(
         .filter(|(f, _)| filter.as_ref().is_none_or(|q| q.matches(&facts(f, &caller, &root_id))))
         .collect();
     found.sort_by(|(a, _), (b, _)| compare(a, b, &order));
-    let page: Vec<Value> = found
+    let page: Vec<Value> = paging
+        .slice(&found)
         .iter()
-        .skip(offset)
-        .take(page_size)
         .map(|(f, role)| drive.resource(f, &caller, *role, &base))
         .collect();
     let mut list = json!({"kind": "drive#fileList", "incompleteSearch": false, "files": page});
-    if offset + page_size < found.len() {
-        list["nextPageToken"] = json!(encode_page_token(offset + page_size, &fingerprint));
+    if let Some(token) = paging.next_token(found.len()) {
+        list["nextPageToken"] = json!(token);
     }
     Ok(ok(fields::apply(list, &selection)))
 }
@@ -242,28 +224,4 @@ pub(super) fn compare(a: &File, b: &File, order: &[(String, bool)]) -> Ordering 
         }
     }
     a.created_ms.cmp(&b.created_ms).then_with(|| a.id.cmp(&b.id))
-}
-
-pub(super) fn encode_page_token(offset: usize, fingerprint: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{offset}:{fingerprint}"))
-}
-
-pub(super) fn decode_page_token(token: &str, fingerprint: &str) -> Option<usize> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (offset, print) = text.split_once(':')?;
-    (print == fingerprint).then(|| offset.parse().ok()).flatten()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_tokens_are_bound_to_their_query() {
-        let token = encode_page_token(100, "abc");
-        assert_eq!(decode_page_token(&token, "abc"), Some(100));
-        assert_eq!(decode_page_token(&token, "xyz"), None);
-        assert_eq!(decode_page_token("garbage!", "abc"), None);
-    }
 }

@@ -299,67 +299,12 @@ pub(super) fn update_metadata(
     params: &Params,
     now: i64,
 ) -> Result<()> {
-    if metadata.get("parents").is_some() {
-        return Err(ApiError::forbidden(
-            "fieldNotWritable",
-            "The parents field is not directly writable in update requests. Use the addParents and removeParents parameters instead.",
-        ));
-    }
-    check_writable(metadata)?;
-    if ["createdTime", "shortcutDetails"]
-        .iter()
-        .any(|key| metadata.get(key).is_some())
-    {
-        return Err(not_writable());
-    }
-    let only_flags = metadata.as_object().is_some_and(|o| {
-        o.keys()
-            .all(|k| matches!(k.as_str(), "starred" | "trashed" | "kind" | "id"))
-    });
-    if role < Role::Writer && !only_flags {
-        return Err(ApiError::insufficient_file_permissions());
-    }
+    let only_flags = check_update(metadata, role)?;
     let trashed = bool_field(metadata, "trashed")?;
-    if trashed.is_some() && role < Role::Owner {
-        return Err(ApiError::insufficient_file_permissions());
-    }
-    let split = |name: &str| -> Vec<String> {
-        params
-            .get(name)
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut parents = drive.files[id].parents.clone();
-    for remove in split("removeParents") {
-        let remove = drive.resolve(&remove, &caller.email, now);
-        parents.retain(|p| *p != remove);
-    }
-    for add in split("addParents") {
-        let add = writable_folder(drive, &add, caller, now)?;
-        if drive.is_within(&add, id) {
-            return Err(ApiError::forbidden(
-                "cannotAddParent",
-                "A folder cannot be moved into itself or its descendants.",
-            ));
-        }
-        if !parents.contains(&add) {
-            parents.push(add);
-        }
-    }
-    if parents.len() > 1 {
-        return Err(ApiError::forbidden(
-            "cannotAddParent",
-            "Increasing the number of parents is not allowed.",
-        ));
-    }
+    let parents = moved_parents(drive, caller, id, params, now)?;
     let name = string_field(metadata, "name")?.map(String::from);
     let mime_type = string_field(metadata, "mimeType")?.map(String::from);
-    let file = drive.files.get_mut(id).ok_or_else(|| ApiError::file_not_found(id))?;
+    let file = drive.file_mut(id)?;
     if file.is_any_root() && (name.is_some() || parents != file.parents) {
         return Err(ApiError::insufficient_file_permissions());
     }
@@ -389,4 +334,79 @@ pub(super) fn update_metadata(
         set_trashed(drive, id, trashed);
     }
     Ok(())
+}
+
+/// Refuses what an update body may not do with `role`: fields that are not writable (parents
+/// included: they change through `addParents`/`removeParents`), edits below writer, trashing
+/// below owner. Ok(true) when the body only sets flags (`starred`, `trashed`), which readers
+/// may set for themselves.
+fn check_update(metadata: &Value, role: Role) -> Result<bool> {
+    if metadata.get("parents").is_some() {
+        return Err(ApiError::forbidden(
+            "fieldNotWritable",
+            "The parents field is not directly writable in update requests. Use the addParents and removeParents parameters instead.",
+        ));
+    }
+    check_writable(metadata)?;
+    if ["createdTime", "shortcutDetails"]
+        .iter()
+        .any(|key| metadata.get(key).is_some())
+    {
+        return Err(not_writable());
+    }
+    let only_flags = metadata.as_object().is_some_and(|o| {
+        o.keys()
+            .all(|k| matches!(k.as_str(), "starred" | "trashed" | "kind" | "id"))
+    });
+    if role < Role::Writer && !only_flags {
+        return Err(ApiError::insufficient_file_permissions());
+    }
+    if bool_field(metadata, "trashed")?.is_some() && role < Role::Owner {
+        return Err(ApiError::insufficient_file_permissions());
+    }
+    Ok(only_flags)
+}
+
+/// The file's parents after `removeParents` and `addParents`: still one at most, never the
+/// file itself or a folder below it, and on the same drive (moving between My Drive and a
+/// shared drive is not emulated).
+fn moved_parents(drive: &mut Drive, caller: &Caller, id: &str, params: &Params, now: i64) -> Result<Vec<String>> {
+    let split = |name: &str| -> Vec<String> {
+        params
+            .get(name)
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut parents = drive.files[id].parents.clone();
+    for remove in split("removeParents") {
+        let remove = drive.resolve(&remove, &caller.email, now);
+        parents.retain(|p| *p != remove);
+    }
+    for add in split("addParents") {
+        let add = writable_folder(drive, &add, caller, now)?;
+        if drive.is_within(&add, id) {
+            return Err(ApiError::forbidden(
+                "cannotAddParent",
+                "A folder cannot be moved into itself or its descendants.",
+            ));
+        }
+        if drive.files[&add].drive_id != drive.files[id].drive_id {
+            return Err(ApiError::insufficient_file_permissions());
+        }
+        if !parents.contains(&add) {
+            parents.push(add);
+        }
+    }
+    if parents.len() > 1 {
+        return Err(ApiError::forbidden(
+            "cannotAddParent",
+            "Increasing the number of parents is not allowed.",
+        ));
+    }
+    Ok(parents)
 }

@@ -22,10 +22,16 @@ mod render;
 pub(crate) mod resumable;
 mod uploads;
 
+use std::sync::MutexGuard;
+
+use axum::extract::{FromRequestParts, RawQuery};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde_json::Value;
 
 use super::oauth::{authenticate, Caller};
@@ -141,6 +147,108 @@ impl Params {
     }
 }
 
+/// What every Drive handler starts from: the state, the headers and the query parameters.
+struct Request {
+    state: AppState,
+    headers: HeaderMap,
+    params: Params,
+}
+
+impl FromRequestParts<AppState> for Request {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> std::result::Result<Self, Self::Rejection> {
+        let RawQuery(query) = RawQuery::from_request_parts(parts, state).await?;
+        Ok(Request {
+            state: state.clone(),
+            headers: parts.headers.clone(),
+            params: Params::new(query),
+        })
+    }
+}
+
+impl Request {
+    /// The caller, with scopes enough for `need` (see [`caller_of`]).
+    fn caller(&self, need: Need) -> Result<Caller> {
+        caller_of(&self.state, &self.headers, &self.params, need)
+    }
+
+    /// `http(s)://host:port` as the client reached the sandbox, for links.
+    fn base(&self) -> String {
+        crate::util::base_url(&self.headers)
+    }
+
+    fn now(&self) -> i64 {
+        super::now_ms(&self.state)
+    }
+
+    /// The file a request names, as the caller sees it: the locked data, the file's id
+    /// (`root` resolved) and the caller's role; 404 for a file the caller cannot see.
+    fn open(&self, caller: &Caller, id: &str) -> Result<(MutexGuard<'_, super::Data>, String, Role)> {
+        let now = self.now();
+        let mut data = self.state.google.data();
+        let (id, role) = find(&mut data.drive, id, caller, now)?;
+        Ok((data, id, role))
+    }
+
+    /// The page a list request asks for (`pageToken`, `pageSize` up to `max`), with tokens
+    /// bound to `fingerprint` so another list's token is refused.
+    fn paging(&self, fingerprint: String, default_size: u64, max: u64) -> Result<Paging> {
+        let size = usize::try_from(self.params.int("pageSize", default_size, 1..=max)?).unwrap_or(usize::MAX);
+        let offset = match self.params.get("pageToken") {
+            None => 0,
+            Some(token) => {
+                decode_page_token(token, &fingerprint).ok_or_else(|| ApiError::invalid_parameter("pageToken"))?
+            }
+        };
+        Ok(Paging {
+            offset,
+            size,
+            fingerprint,
+        })
+    }
+}
+
+/// One page of a list: offset tokens bound to the list they came from.
+struct Paging {
+    offset: usize,
+    size: usize,
+    fingerprint: String,
+}
+
+impl Paging {
+    /// This page of `all` in the list resource `{kind, <key>: [...], nextPageToken?}`.
+    fn list<T: Clone + serde::Serialize>(&self, kind: &str, key: &str, all: &[T]) -> Value {
+        let mut list = serde_json::json!({"kind": kind, key: self.slice(all)});
+        if let Some(token) = self.next_token(all.len()) {
+            list["nextPageToken"] = serde_json::json!(token);
+        }
+        list
+    }
+
+    fn slice<'a, T>(&self, all: &'a [T]) -> &'a [T] {
+        let start = self.offset.min(all.len());
+        &all[start..start.saturating_add(self.size).min(all.len())]
+    }
+
+    /// The token of the next page, unless this one is the last of `len` items.
+    fn next_token(&self, len: usize) -> Option<String> {
+        let next = self.offset.saturating_add(self.size);
+        (next < len).then(|| encode_page_token(next, &self.fingerprint))
+    }
+}
+
+fn encode_page_token(offset: usize, fingerprint: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{offset}:{fingerprint}"))
+}
+
+fn decode_page_token(token: &str, fingerprint: &str) -> Option<usize> {
+    let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (offset, print) = text.split_once(':')?;
+    (print == fingerprint).then(|| offset.parse().ok()).flatten()
+}
+
 /// What a token's scopes allow (GD-DISC method scopes).
 #[derive(Clone, Copy, PartialEq)]
 enum Need {
@@ -233,4 +341,17 @@ fn no_content() -> Response {
 
 fn body_metadata(body: &[u8]) -> Result<Value> {
     multipart::parse_metadata(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_tokens_are_bound_to_their_query() {
+        let token = encode_page_token(100, "abc");
+        assert_eq!(decode_page_token(&token, "abc"), Some(100));
+        assert_eq!(decode_page_token(&token, "xyz"), None);
+        assert_eq!(decode_page_token("garbage!", "abc"), None);
+    }
 }

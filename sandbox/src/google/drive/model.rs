@@ -310,6 +310,13 @@ impl Drive {
         best
     }
 
+    /// A file known to exist (found a moment ago), for changing it; 404 otherwise.
+    pub fn file_mut(&mut self, id: &str) -> Result<&mut File, crate::google::ApiError> {
+        self.files
+            .get_mut(id)
+            .ok_or_else(|| crate::google::ApiError::file_not_found(id))
+    }
+
     /// Puts back the seeded shared drive and its root folder where they are missing (a fresh
     /// start, or a state file from before shared drives).
     pub fn seed(&mut self) {

@@ -25,53 +25,29 @@ pub(super) struct Multipart {
 /// Reads a multipart/related body: the JSON metadata part first, then the media part, streamed
 /// to a blob. Parts may end lines with CRLF or a bare LF (Python's email generator writes LF).
 pub(super) async fn receive_multipart(store: &Store, headers: &HeaderMap, body: Body) -> Result<Multipart, ApiError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let bad_content = || ApiError::bad_request("badContent", "Bad content type. Please use multipart.");
-    let (essence, parameters) = content_type.split_once(';').unwrap_or((content_type, ""));
-    if !essence.trim().eq_ignore_ascii_case("multipart/related") {
-        return Err(bad_content());
-    }
-    let boundary = parameters
-        .split(';')
-        .filter_map(|p| p.trim().split_once('='))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
-        .map(|(_, v)| v.trim().trim_matches('"').to_string())
-        .filter(|b| !b.is_empty())
-        .ok_or_else(bad_content)?;
+    let boundary = boundary(headers)?;
     let mut scanner = Scanner {
         stream: body.into_data_stream(),
         buffer: Vec::new(),
     };
-    let malformed = || ApiError::bad_request("badContent", "Malformed multipart body.");
     let delimiter = format!("\n--{boundary}").into_bytes();
     // The first delimiter may open the body without a line break before it.
     scanner.buffer.push(b'\n');
-    scanner
-        .skip_through(&delimiter)
-        .await?
-        .then_some(())
-        .ok_or_else(malformed)?;
-    if scanner.after_delimiter().await? {
+    if !scanner.skip_through(&delimiter).await? || scanner.after_delimiter().await? {
         return Err(malformed());
     }
-    let metadata_headers = scanner.part_headers().await?;
+    scanner.part_headers().await?;
     let mut metadata_bytes = Vec::new();
     loop {
-        match scanner.piece(&delimiter).await? {
-            Piece::Data(data) => metadata_bytes.extend_from_slice(&data),
-            Piece::End(data) => {
-                metadata_bytes.extend_from_slice(&data);
-                break;
-            }
+        let (data, last) = scanner.piece(&delimiter).await?.split();
+        metadata_bytes.extend_from_slice(&data);
+        if last {
+            break;
         }
         if metadata_bytes.len() > MAX_METADATA {
             return Err(malformed());
         }
     }
-    let _ = metadata_headers;
     let metadata = parse_metadata(&metadata_bytes)?;
     if scanner.after_delimiter().await? {
         return Ok(Multipart { metadata, media: None });
@@ -83,37 +59,7 @@ pub(super) async fn receive_multipart(store: &Store, headers: &HeaderMap, body: 
         .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
     let blob = new_blob_name();
     let path = store.blob_path(&blob);
-    let written = async {
-        let mut file = tokio::fs::File::create(&path).await.map_err(internal)?;
-        let mut digests = Digests::new();
-        let mut encoded = Vec::new();
-        loop {
-            let (data, last) = match scanner.piece(&delimiter).await? {
-                Piece::Data(data) => (data, false),
-                Piece::End(data) => (data, true),
-            };
-            if base64 {
-                encoded.extend(data.into_iter().filter(|b| !b.is_ascii_whitespace()));
-            } else {
-                digests.update(&data);
-                file.write_all(&data).await.map_err(internal)?;
-            }
-            if last {
-                break;
-            }
-        }
-        if base64 {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(&encoded)
-                .map_err(|_| malformed())?;
-            digests.update(&decoded);
-            file.write_all(&decoded).await.map_err(internal)?;
-        }
-        file.flush().await.map_err(internal)?;
-        Ok(digests)
-    }
-    .await;
-    match written {
+    match store_media(&mut scanner, &delimiter, &path, base64).await {
         Ok(digests) => Ok(Multipart {
             metadata,
             media: Some((digests.finish(blob), media_type)),
@@ -123,6 +69,66 @@ pub(super) async fn receive_multipart(store: &Store, headers: &HeaderMap, body: 
             Err(error)
         }
     }
+}
+
+/// The `boundary` of a `multipart/related` body; 400 `badContent` for any other type.
+fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let bad_content = || ApiError::bad_request("badContent", "Bad content type. Please use multipart.");
+    let (essence, parameters) = content_type.split_once(';').unwrap_or((content_type, ""));
+    if !essence.trim().eq_ignore_ascii_case("multipart/related") {
+        return Err(bad_content());
+    }
+    parameters
+        .split(';')
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_string())
+        .filter(|b| !b.is_empty())
+        .ok_or_else(bad_content)
+}
+
+fn malformed() -> ApiError {
+    ApiError::bad_request("badContent", "Malformed multipart body.")
+}
+
+/// Writes the media part to `path` (decoding base64 if so marked), hashing it on the way.
+async fn store_media<S>(
+    scanner: &mut Scanner<S>,
+    delimiter: &[u8],
+    path: &std::path::Path,
+    base64: bool,
+) -> Result<Digests, ApiError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, axum::Error>> + Unpin,
+{
+    let mut file = tokio::fs::File::create(path).await.map_err(internal)?;
+    let mut digests = Digests::new();
+    let mut encoded = Vec::new();
+    loop {
+        let (data, last) = scanner.piece(delimiter).await?.split();
+        if base64 {
+            encoded.extend(data.into_iter().filter(|b| !b.is_ascii_whitespace()));
+        } else {
+            digests.update(&data);
+            file.write_all(&data).await.map_err(internal)?;
+        }
+        if last {
+            break;
+        }
+    }
+    if base64 {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(&encoded)
+            .map_err(|_| malformed())?;
+        digests.update(&decoded);
+        file.write_all(&decoded).await.map_err(internal)?;
+    }
+    file.flush().await.map_err(internal)?;
+    Ok(digests)
 }
 
 /// File metadata JSON of a request body; empty means none.
@@ -141,6 +147,16 @@ pub(super) enum Piece {
     Data(Vec<u8>),
     /// The part's last bytes; the delimiter after them is consumed.
     End(Vec<u8>),
+}
+
+impl Piece {
+    /// The bytes, and whether they are the part's last.
+    fn split(self) -> (Vec<u8>, bool) {
+        match self {
+            Piece::Data(data) => (data, false),
+            Piece::End(data) => (data, true),
+        }
+    }
 }
 
 pub(super) struct Scanner<S> {

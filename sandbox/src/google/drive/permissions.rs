@@ -1,25 +1,33 @@
 //! permissions.create, list, get, update and delete (docs/protocols.md §4.6), with ownership
 //! transfer inside the Workspace domain.
 
+use std::sync::MutexGuard;
+
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxumState};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::listing::{decode_page_token, encode_page_token};
 use super::metadata::{bool_field, string_field};
 use super::model::{Drive, Permission, Role};
 use super::render::permission_json;
-use super::{body_metadata, caller_of, fields, find, no_content, ok, Need, Params, Result, DEFAULT_PERMISSION_FIELDS};
+use super::{body_metadata, fields, no_content, ok, Need, Params, Request, Result, DEFAULT_PERMISSION_FIELDS};
 use crate::google::oauth::Caller;
-use crate::google::{now_ms, person, ApiError, WORKSPACE_DOMAIN};
-use crate::state::AppState;
+use crate::google::Data;
+use crate::google::{person, ApiError, WORKSPACE_DOMAIN};
 
-// ---------------------------------------------------------------------------------------------
-// permissions
+/// The file whose permissions the caller manages (its owner, or a writer where writers may
+/// share), with the data locked.
+fn sharing<'a>(req: &'a Request, caller: &Caller, id: &str) -> Result<(MutexGuard<'a, Data>, String)> {
+    let (data, id, role) = req.open(caller, id)?;
+    if !can_share(&data.drive, &id, role) {
+        return Err(ApiError::insufficient_file_permissions());
+    }
+    Ok((data, id))
+}
 
-pub(super) fn can_share(drive: &Drive, id: &str, role: Role) -> bool {
+fn can_share(drive: &Drive, id: &str, role: Role) -> bool {
     role == Role::Owner || (role == Role::Writer && drive.files[id].writers_can_share)
 }
 
@@ -32,58 +40,12 @@ pub(super) fn permission_not_found(id: &str) -> ApiError {
     .at("permissionId", "parameter")
 }
 
-pub(super) async fn create(
-    AxumState(state): AxumState<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    let selection = params.select(DEFAULT_PERMISSION_FIELDS, &fields::PERMISSION)?;
+pub(super) async fn create(req: Request, Path(id): Path<String>, body: Bytes) -> Result<Response> {
+    let caller = req.caller(Need::Write)?;
+    let selection = req.params.select(DEFAULT_PERMISSION_FIELDS, &fields::PERMISSION)?;
     let body = body_metadata(&body)?;
-    let role_text = string_field(&body, "role")?.ok_or_else(|| {
-        ApiError::bad_request("required", "The permission role field is required.").at("permission.role", "parameter")
-    })?;
-    let kind = string_field(&body, "type")?.ok_or_else(|| {
-        ApiError::bad_request("required", "The permission type field is required.").at("permission.type", "parameter")
-    })?;
-    let role = Role::parse(role_text).ok_or_else(|| {
-        ApiError::bad_request("invalid", "The provided role is not valid.").at("permission.role", "parameter")
-    })?;
-    let email = string_field(&body, "emailAddress")?.map(|e| e.to_ascii_lowercase());
-    let domain = string_field(&body, "domain")?.map(String::from);
-    let (permission_id, email, domain) = match kind {
-        "user" | "group" => {
-            let email = email.ok_or_else(|| {
-                ApiError::bad_request("required", "The permission emailAddress field is required.")
-                    .at("permission.emailAddress", "parameter")
-            })?;
-            (person(&email).permission_id, Some(email), None)
-        }
-        "domain" => {
-            let domain = domain.ok_or_else(|| {
-                ApiError::bad_request("required", "The permission domain field is required.")
-                    .at("permission.domain", "parameter")
-            })?;
-            (
-                format!("{}k", &person(&format!("domain@{domain}")).permission_id[..20]),
-                None,
-                Some(domain),
-            )
-        }
-        "anyone" => ("anyoneWithLink".to_string(), None, None),
-        _ => {
-            return Err(
-                ApiError::bad_request("invalid", "The provided permission type is not valid.")
-                    .at("permission.type", "parameter"),
-            )
-        }
-    };
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, caller_role) = find(&mut data.drive, &id, &caller, now)?;
+    let (role, permission) = requested_permission(&body)?;
+    let (mut data, id, caller_role) = req.open(&caller, &id)?;
     if !can_share(&data.drive, &id, caller_role) {
         return Err(ApiError::insufficient_file_permissions());
     }
@@ -93,33 +55,64 @@ pub(super) async fn create(
             &id,
             &caller,
             caller_role,
-            kind,
-            email.as_deref(),
-            &params,
+            &permission.kind,
+            permission.email.as_deref(),
+            &req.params,
         )?;
         // The new owner's permission comes first in the file's list.
         let value = data.drive.permissions_json(&data.drive.files[&id])[0].clone();
         return Ok(ok(fields::apply(value, &selection)));
     }
-    let file = data
-        .drive
-        .files
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::file_not_found(&id))?;
+    let file = data.drive.file_mut(&id)?;
+    // Sharing again with the same grantee changes the existing permission.
+    file.permissions.retain(|p| p.id != permission.id);
+    file.permissions.push(permission.clone());
+    file.version += 1;
+    Ok(ok(fields::apply(permission_json(&permission), &selection)))
+}
+
+/// The role and grantee a permissions.create body asks for (the permission's id is derived
+/// from the grantee, so sharing again with the same grantee changes the same permission).
+fn requested_permission(body: &Value) -> Result<(Role, Permission)> {
+    let required = |field: &str| {
+        ApiError::bad_request("required", format!("The permission {field} field is required."))
+            .at(&format!("permission.{field}"), "parameter")
+    };
+    let role_text = string_field(body, "role")?.ok_or_else(|| required("role"))?;
+    let kind = string_field(body, "type")?.ok_or_else(|| required("type"))?;
+    let role = Role::parse(role_text).ok_or_else(|| {
+        ApiError::bad_request("invalid", "The provided role is not valid.").at("permission.role", "parameter")
+    })?;
+    let email = string_field(body, "emailAddress")?.map(|e| e.to_ascii_lowercase());
+    let domain = string_field(body, "domain")?.map(String::from);
+    let (id, email, domain) = match kind {
+        "user" | "group" => {
+            let email = email.ok_or_else(|| required("emailAddress"))?;
+            (person(&email).permission_id, Some(email), None)
+        }
+        "domain" => {
+            let domain = domain.ok_or_else(|| required("domain"))?;
+            let id = format!("{}k", &person(&format!("domain@{domain}")).permission_id[..20]);
+            (id, None, Some(domain))
+        }
+        "anyone" => ("anyoneWithLink".to_string(), None, None),
+        _ => {
+            return Err(
+                ApiError::bad_request("invalid", "The provided permission type is not valid.")
+                    .at("permission.type", "parameter"),
+            )
+        }
+    };
     let permission = Permission {
-        id: permission_id.clone(),
+        id,
         kind: kind.to_string(),
         role,
         email,
         domain,
-        allow_file_discovery: bool_field(&body, "allowFileDiscovery")?.unwrap_or(false),
-        expiration: string_field(&body, "expirationTime")?.map(String::from),
+        allow_file_discovery: bool_field(body, "allowFileDiscovery")?.unwrap_or(false),
+        expiration: string_field(body, "expirationTime")?.map(String::from),
     };
-    // Sharing again with the same grantee changes the existing permission.
-    file.permissions.retain(|p| p.id != permission_id);
-    file.permissions.push(permission.clone());
-    file.version += 1;
-    Ok(ok(fields::apply(permission_json(&permission), &selection)))
+    Ok((role, permission))
 }
 
 /// `role=owner` needs `transferOwnership=true`; consumer accounts must consent, so only a
@@ -150,7 +143,7 @@ pub(super) fn transfer_ownership(
             "Consent is required to transfer ownership of a file to another user.",
         ));
     }
-    let file = drive.files.get_mut(id).ok_or_else(|| ApiError::file_not_found(id))?;
+    let file = drive.file_mut(id)?;
     let previous = std::mem::replace(&mut file.owner, email.to_string());
     file.permissions.retain(|p| p.email.as_deref() != Some(email));
     file.permissions.push(Permission {
@@ -166,58 +159,30 @@ pub(super) fn transfer_ownership(
     Ok(())
 }
 
-pub(super) async fn list(
-    AxumState(state): AxumState<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
-    let selection = params.select(
+pub(super) async fn list(req: Request, Path(id): Path<String>) -> Result<Response> {
+    let caller = req.caller(Need::Metadata)?;
+    let selection = req.params.select(
         "kind,nextPageToken,permissions(kind,id,type,role,allowFileDiscovery)",
         &fields::PERMISSION_LIST,
     )?;
-    let page_size = params
-        .get("pageSize")
-        .map(|_| params.int("pageSize", 100, 1..=100))
-        .transpose()?;
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, role) = find(&mut data.drive, &id, &caller, now)?;
+    let (data, id, role) = req.open(&caller, &id)?;
     if !can_share(&data.drive, &id, role) {
         return Err(ApiError::insufficient_file_permissions());
     }
+    // Without `pageSize`, the whole list (docs/protocols.md §4.6).
+    let paging = req.paging(format!("permissions-{id}"), u64::MAX, 100)?;
     let all = data.drive.permissions_json(&data.drive.files[&id]);
     let all = all.as_array().cloned().unwrap_or_default();
-    let fingerprint = format!("permissions-{id}");
-    let offset = match params.get("pageToken") {
-        None => 0,
-        Some(token) => {
-            decode_page_token(token, &fingerprint).ok_or_else(|| ApiError::invalid_parameter("pageToken"))?
-        }
-    };
-    let size = page_size.map_or(all.len(), |n| n as usize);
-    let page: Vec<Value> = all.iter().skip(offset).take(size).cloned().collect();
-    let mut list = json!({"kind": "drive#permissionList", "permissions": page});
-    if offset + size < all.len() {
-        list["nextPageToken"] = json!(encode_page_token(offset + size, &fingerprint));
-    }
-    Ok(ok(fields::apply(list, &selection)))
+    Ok(ok(fields::apply(
+        paging.list("drive#permissionList", "permissions", &all),
+        &selection,
+    )))
 }
 
-pub(super) async fn get(
-    AxumState(state): AxumState<AppState>,
-    Path((id, permission_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Metadata)?;
-    let selection = params.select(DEFAULT_PERMISSION_FIELDS, &fields::PERMISSION)?;
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, _) = find(&mut data.drive, &id, &caller, now)?;
+pub(super) async fn get(req: Request, Path((id, permission_id)): Path<(String, String)>) -> Result<Response> {
+    let caller = req.caller(Need::Metadata)?;
+    let selection = req.params.select(DEFAULT_PERMISSION_FIELDS, &fields::PERMISSION)?;
+    let (data, id, _) = req.open(&caller, &id)?;
     let all = data.drive.permissions_json(&data.drive.files[&id]);
     let found = all
         .as_array()
@@ -227,27 +192,15 @@ pub(super) async fn get(
 }
 
 pub(super) async fn update(
-    AxumState(state): AxumState<AppState>,
+    req: Request,
     Path((id, permission_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    let selection = params.select(DEFAULT_PERMISSION_FIELDS, &fields::PERMISSION)?;
+    let caller = req.caller(Need::Write)?;
+    let selection = req.params.select(DEFAULT_PERMISSION_FIELDS, &fields::PERMISSION)?;
     let body = body_metadata(&body)?;
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, role) = find(&mut data.drive, &id, &caller, now)?;
-    if !can_share(&data.drive, &id, role) {
-        return Err(ApiError::insufficient_file_permissions());
-    }
-    let file = data
-        .drive
-        .files
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::file_not_found(&id))?;
+    let (mut data, id) = sharing(&req, &caller, &id)?;
+    let file = data.drive.file_mut(&id)?;
     let Some(permission) = file.permissions.iter_mut().find(|p| p.id == permission_id) else {
         if person(&file.owner).permission_id == permission_id {
             return Err(ApiError::forbidden(
@@ -265,7 +218,7 @@ pub(super) async fn update(
     if let Some(expiration) = string_field(&body, "expirationTime")? {
         permission.expiration = Some(expiration.to_string());
     }
-    if params.flag("removeExpiration") {
+    if req.params.flag("removeExpiration") {
         permission.expiration = None;
     }
     let value = permission_json(permission);
@@ -273,25 +226,10 @@ pub(super) async fn update(
     Ok(ok(fields::apply(value, &selection)))
 }
 
-pub(super) async fn delete(
-    AxumState(state): AxumState<AppState>,
-    Path((id, permission_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let params = Params::new(query);
-    let caller = caller_of(&state, &headers, &params, Need::Write)?;
-    let now = now_ms(&state);
-    let mut data = state.google.data();
-    let (id, role) = find(&mut data.drive, &id, &caller, now)?;
-    if !can_share(&data.drive, &id, role) {
-        return Err(ApiError::insufficient_file_permissions());
-    }
-    let file = data
-        .drive
-        .files
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::file_not_found(&id))?;
+pub(super) async fn delete(req: Request, Path((id, permission_id)): Path<(String, String)>) -> Result<Response> {
+    let caller = req.caller(Need::Write)?;
+    let (mut data, id) = sharing(&req, &caller, &id)?;
+    let file = data.drive.file_mut(&id)?;
     if person(&file.owner).permission_id == permission_id {
         // [unverified] reason and message of Google's refusal to remove the owner.
         return Err(ApiError::forbidden(

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::model::{export_formats, Comment, Drive, File, Permission, Role, GOOGLE_APPS};
 use crate::google::oauth::Caller;
 use crate::google::person;
-use crate::util::{civil_from_days, encode};
+use crate::util::{encode, utc_time};
 
 impl Drive {
     /// The full File resource as `caller` sees it; `fields` selects from it.
@@ -297,15 +297,7 @@ pub(super) fn extensions(name: &str) -> Option<(String, String)> {
 
 /// RFC 3339 UTC with milliseconds, as Drive writes times: `2025-01-09T19:05:16.432Z`.
 pub fn rfc3339(ms: i64) -> String {
-    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    format!("{}.{:03}Z", utc_time(ms.div_euclid(1000)), ms.rem_euclid(1000))
 }
 
 /// Milliseconds of an RFC 3339 time (`2024-01-01T00:00:00`, optional fraction and zone; UTC

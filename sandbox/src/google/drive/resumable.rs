@@ -103,7 +103,6 @@ pub(super) enum Progress {
     Complete(Stored),
 }
 
-/// Writes one request of a resumable session: a chunk, a whole body or a status query.
 pub(super) async fn write_session(
     store: &Store,
     id: &str,
@@ -118,132 +117,44 @@ pub(super) async fn write_session(
         let data = store.data();
         data.drive.sessions.get(id).map_or(session.committed, |s| s.committed)
     };
-    let declared_length = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let range = match headers.get(header::CONTENT_RANGE) {
-        None => None,
-        Some(value) => Some(
-            value
-                .to_str()
-                .ok()
-                .and_then(parse_content_range)
-                .ok_or_else(|| ApiError::bad_request("badRequest", "Failed to parse Content-Range header."))?,
-        ),
+    let Some(chunk) = Chunk::of(headers, session, committed)? else {
+        // A status query: finished when every byte is in.
+        if content_range(headers)? == Some(ContentRange::Query(Some(committed))) {
+            return finish(store, session, &mut digests, committed)
+                .await
+                .map(Progress::Complete);
+        }
+        return Ok(Progress::Incomplete(committed));
     };
-    let (first, length, total) = match range {
-        Some(ContentRange::Query(total)) => {
-            if total == Some(committed) {
-                return finish(store, session, &mut digests, committed)
-                    .await
-                    .map(Progress::Complete);
-            }
-            return Ok(Progress::Incomplete(committed));
-        }
-        Some(ContentRange::Chunk { first, last, total }) => (first, Some(last - first + 1), total),
-        // No Content-Range: the body is the whole upload.
-        None => (0, declared_length, declared_length.or(session.total)),
+    let running = match digests.take().filter(|d| d.bytes == committed) {
+        _ if committed == 0 => Some(Digests::new()),
+        running => running,
     };
-    if let (Some(expected), Some(total)) = (session.total, total) {
-        if expected != total {
-            return Err(ApiError::bad_request(
-                "badRequest",
-                format!(
-                    "Invalid request.  According to the Content-Range header, the final size of the upload is \
-                     {total} byte(s). This does not match the expected size of {expected} byte(s), which was \
-                     specified in an earlier request."
-                ),
-            ));
-        }
-    }
-    if first > committed {
-        return Err(ApiError::bad_request(
-            "badRequest",
-            format!(
-                "Invalid request.  According to the Content-Range header, the upload offset is {first} byte(s), \
-                 which exceeds already uploaded size of {committed} byte(s)."
-            ),
-        ));
-    }
-    let is_last = match (length, total) {
-        (Some(length), Some(total)) => first + length == total,
-        // Without a length or total, the body runs to its end and that is the whole file.
-        _ => range.is_none(),
-    };
-    if let (false, Some(length)) = (is_last, length) {
-        if length < CHUNK_UNIT {
-            return Err(ApiError::bad_request(
-                "badRequest",
-                format!(
-                    "Invalid request.  The number of bytes uploaded is required to be equal or greater than \
-                     {CHUNK_UNIT}, except for the final request (it's recommended to be the exact multiple of \
-                     {CHUNK_UNIT}).  The received request contained {length} bytes, which does not meet this \
-                     requirement."
-                ),
-            ));
-        }
-    }
-    // Bytes the session already has are skipped: clients may resend from an older offset.
-    let path = store.blob_path(&session.blob);
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .await
-        .map_err(internal)?;
-    file.seek(SeekFrom::Start(committed)).await.map_err(internal)?;
-    let mut running = digests.take().filter(|d| d.bytes == committed);
-    if committed == 0 {
-        running = Some(Digests::new());
-    }
-    let mut skip = committed - first;
-    let mut end = committed;
-    let mut body_bytes = 0u64;
-    let mut broken = false;
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else {
-            broken = true;
-            break;
-        };
-        body_bytes += chunk.len() as u64;
-        let usable = if (chunk.len() as u64) <= skip {
-            skip -= chunk.len() as u64;
-            continue;
-        } else {
-            let usable = &chunk[skip as usize..];
-            skip = 0;
-            usable
-        };
-        file.write_all(usable).await.map_err(internal)?;
-        if let Some(running) = running.as_mut() {
-            running.update(usable);
-        }
-        end += usable.len() as u64;
-    }
-    file.flush().await.map_err(internal)?;
-    let expected = length.or(total.map(|t| t - first));
-    let complete = !broken && is_last && expected.is_none_or(|n| body_bytes == n);
+    let written = chunk.write(store, session, committed, running, body).await?;
+    let complete = !written.broken && chunk.is_last && chunk.expected().is_none_or(|n| written.body_bytes == n);
+    // Only whole multiples of 256 KiB are kept of a chunk that is not the last, or that broke.
     let new_committed = if complete {
-        end
+        written.end
     } else {
-        (end / CHUNK_UNIT * CHUNK_UNIT).max(committed)
+        (written.end / CHUNK_UNIT * CHUNK_UNIT).max(committed)
     };
-    if new_committed != end {
-        file.set_len(new_committed).await.map_err(internal)?;
+    let mut running = written.running;
+    if new_committed != written.end {
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(store.blob_path(&session.blob))
+            .await;
+        file.map_err(internal)?.set_len(new_committed).await.map_err(internal)?;
         running = None;
     }
-    drop(file);
     if let Some(session) = store.data().drive.sessions.get_mut(id) {
         session.committed = new_committed;
     }
     *digests = running;
-    if broken {
+    if written.broken {
         return Err(broken_body());
     }
-    if is_last && !complete {
+    if chunk.is_last && !complete {
         return Err(ApiError::bad_request(
             "badRequest",
             "Invalid request.  The number of bytes uploaded does not match the Content-Range header.",
@@ -255,6 +166,148 @@ pub(super) async fn write_session(
             .map(Progress::Complete);
     }
     Ok(Progress::Incomplete(new_committed))
+}
+
+/// `Content-Range` of a session request, if any; 400 when it does not parse.
+fn content_range(headers: &HeaderMap) -> Result<Option<ContentRange>, ApiError> {
+    let Some(value) = headers.get(header::CONTENT_RANGE) else {
+        return Ok(None);
+    };
+    let parsed = value.to_str().ok().and_then(parse_content_range);
+    parsed
+        .map(Some)
+        .ok_or_else(|| ApiError::bad_request("badRequest", "Failed to parse Content-Range header."))
+}
+
+/// Where a request's bytes go in the upload, checked against what the session has.
+struct Chunk {
+    first: u64,
+    length: Option<u64>,
+    total: Option<u64>,
+    is_last: bool,
+}
+
+/// What writing a chunk's body did.
+struct Written {
+    /// The end of the bytes now on disk.
+    end: u64,
+    body_bytes: u64,
+    broken: bool,
+    running: Option<Digests>,
+}
+
+impl Chunk {
+    /// The chunk a request carries (None: a status query), or Google's refusal of it: a total
+    /// that differs from the initiation's, a start beyond what is stored, a non-final chunk
+    /// under 256 KiB.
+    fn of(headers: &HeaderMap, session: &Session, committed: u64) -> Result<Option<Chunk>, ApiError> {
+        let declared_length = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let range = content_range(headers)?;
+        let (first, length, total) = match range {
+            Some(ContentRange::Query(_)) => return Ok(None),
+            Some(ContentRange::Chunk { first, last, total }) => (first, Some(last - first + 1), total),
+            // No Content-Range: the body is the whole upload.
+            None => (0, declared_length, declared_length.or(session.total)),
+        };
+        if let (Some(expected), Some(total)) = (session.total, total) {
+            if expected != total {
+                return Err(ApiError::bad_request(
+                    "badRequest",
+                    format!(
+                        "Invalid request.  According to the Content-Range header, the final size of the upload is \
+                         {total} byte(s). This does not match the expected size of {expected} byte(s), which was \
+                         specified in an earlier request."
+                    ),
+                ));
+            }
+        }
+        if first > committed {
+            return Err(ApiError::bad_request(
+                "badRequest",
+                format!(
+                    "Invalid request.  According to the Content-Range header, the upload offset is {first} byte(s), \
+                     which exceeds already uploaded size of {committed} byte(s)."
+                ),
+            ));
+        }
+        let is_last = match (length, total) {
+            (Some(length), Some(total)) => first + length == total,
+            // Without a length or total, the body runs to its end and that is the whole file.
+            _ => range.is_none(),
+        };
+        if let (false, Some(length)) = (is_last, length) {
+            if length < CHUNK_UNIT {
+                return Err(ApiError::bad_request(
+                    "badRequest",
+                    format!(
+                        "Invalid request.  The number of bytes uploaded is required to be equal or greater than \
+                         {CHUNK_UNIT}, except for the final request (it's recommended to be the exact multiple of \
+                         {CHUNK_UNIT}).  The received request contained {length} bytes, which does not meet this \
+                         requirement."
+                    ),
+                ));
+            }
+        }
+        Ok(Some(Chunk {
+            first,
+            length,
+            total,
+            is_last,
+        }))
+    }
+
+    /// How many body bytes the request should carry, when it says.
+    fn expected(&self) -> Option<u64> {
+        self.length.or(self.total.map(|t| t - self.first))
+    }
+
+    /// Appends the body after the `committed` bytes the session has, skipping those it
+    /// resends (clients may resend from an older offset), hashing what is new.
+    async fn write(
+        &self,
+        store: &Store,
+        session: &Session,
+        committed: u64,
+        mut running: Option<Digests>,
+        body: Body,
+    ) -> Result<Written, ApiError> {
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(store.blob_path(&session.blob))
+            .await
+            .map_err(internal)?;
+        file.seek(SeekFrom::Start(committed)).await.map_err(internal)?;
+        let (mut skip, mut end, mut body_bytes) = (committed - self.first, committed, 0u64);
+        let mut stream = body.into_data_stream();
+        let mut broken = false;
+        while let Some(chunk) = stream.next().await {
+            let Ok(chunk) = chunk else {
+                broken = true;
+                break;
+            };
+            body_bytes += chunk.len() as u64;
+            let resent = skip.min(chunk.len() as u64);
+            skip -= resent;
+            let usable = &chunk[resent as usize..];
+            file.write_all(usable).await.map_err(internal)?;
+            if let Some(running) = running.as_mut() {
+                running.update(usable);
+            }
+            end += usable.len() as u64;
+        }
+        file.flush().await.map_err(internal)?;
+        Ok(Written {
+            end,
+            body_bytes,
+            broken,
+            running,
+        })
+    }
 }
 
 /// The session's bytes as a finished blob, with digests (recomputed from disk if needed).

@@ -40,9 +40,6 @@ pub(super) async fn is_eicar(state: &Shared, stored: &Stored) -> bool {
         && blobs::read_prefix(&state.google, &stored.blob, EICAR.len() as u64).await == EICAR
 }
 
-// ---------------------------------------------------------------------------------------------
-// uploads
-
 pub(super) async fn create(
     AxumState(state): AxumState<AppState>,
     method: Method,
@@ -177,7 +174,7 @@ pub(super) async fn finish_upload(
                     if role < Role::Writer {
                         return Err(ApiError::insufficient_file_permissions());
                     }
-                    let file = drive.files.get_mut(&id).ok_or_else(|| ApiError::file_not_found(&id))?;
+                    let file = drive.file_mut(&id)?;
                     if let Some(old) = file.content.replace(content_of(stored, abusive)) {
                         blobs::remove_blob(&state.google, &old.blob);
                     }
