@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command: formatting, lints, every Rust test (library through the C ABI, sandbox,
+# The one test command: formatting, lints, the import-cycle check of src/, every Rust test (library through the C ABI, sandbox,
 # the 1C add-in's tables), the C tests and example under valgrind, the 1C add-in's zip and its
 # test host under valgrind, the Python tests, the whole-run secret audit, and the freshness of the
 # generated files (header, exports, docs). Every test talks to 127.0.0.1 only; the check of
@@ -29,6 +29,9 @@ cargo fmt --all --check
 
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "no import cycles among the modules of src/"
+python3 scripts/check-imports.py
 
 step "cargo build (library, sandbox binary, examples)"
 cargo build --workspace --all-targets

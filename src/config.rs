@@ -1,6 +1,11 @@
 //! Configuration: process-wide defaults set by `Library.Configure`, overridden per call by
 //! `options`, shown (secrets masked) by `Library.GetConfiguration`.
+//!
+//! The endpoints are not listed here: each service declares its own ([`Endpoint`], beside the
+//! service's profile), and the catalogue above the services hands the list to the functions that
+//! need it, so a new service adds its endpoints without editing this file.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -9,15 +14,40 @@ use serde_json::Value;
 use url::Url;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::log;
 
 /// The environment variable that points every endpoint at a sandbox when nothing else was
 /// configured.
-pub const SANDBOX_ENV: &str = "DISKBRIDGE_SANDBOX";
+pub(crate) const SANDBOX_ENV: &str = "DISKBRIDGE_SANDBOX";
+
+/// A base URL a service is reached at, declared by the service: its name in
+/// `configuration.endpoints`, the real service's URL, and its path prefix in the sandbox
+/// (sandbox/src/lib.rs, `PREFIXES`).
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    pub name: &'static str,
+    pub default_url: &'static str,
+    pub sandbox_prefix: &'static str,
+}
+
+impl Endpoint {
+    pub(crate) const fn new(name: &'static str, default_url: &'static str, sandbox_prefix: &'static str) -> Endpoint {
+        Endpoint {
+            name,
+            default_url,
+            sandbox_prefix,
+        }
+    }
+}
+
+/// Every endpoint the services declared, in documentation order.
+pub(crate) type Endpoints = [&'static Endpoint];
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Config {
-    pub endpoints: Endpoints,
+pub(crate) struct Config {
+    /// Base URLs configured by name; an endpoint not named here is the service's default.
+    pub endpoints: BTreeMap<String, String>,
     /// A sandbox base URL: sets every endpoint to its prefix for that service.
     pub sandbox: Option<String>,
     /// Allow plain http:// to hosts other than loopback (never needed in production).
@@ -30,17 +60,17 @@ pub struct Config {
     /// A PEM file of extra root certificates, trusted besides the platform's.
     pub ca_file: Option<String>,
     pub user_agent: String,
-    pub log: LogConfig,
+    pub log: log::Settings,
     pub transfers: Transfers,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Transfers {
+pub(crate) struct Transfers {
     /// A download without `save_path` is returned as base64 up to this size.
     pub inline_max_bytes: u64,
     /// User-Agent of the Yandex Disk upload-link request: the service slows some media types
-    /// down by user agent (reference/peers.md); absent: `user_agent`.
+    /// down by user agent (docs/peers.md); absent: `user_agent`.
     pub upload_link_user_agent: Option<String>,
     /// How long `wait` polls an asynchronous operation before giving up.
     pub operation_timeout_s: f64,
@@ -58,79 +88,7 @@ impl Default for Transfers {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Endpoints {
-    pub yandex_oauth: String,
-    pub yandex_login: String,
-    pub yandex_disk: String,
-    pub yandex_360: String,
-    pub google_accounts: String,
-    pub google_oauth: String,
-    pub google_apis: String,
-}
-
-impl Default for Endpoints {
-    fn default() -> Self {
-        Endpoints {
-            yandex_oauth: "https://oauth.yandex.ru".into(),
-            yandex_login: "https://login.yandex.ru".into(),
-            yandex_disk: "https://cloud-api.yandex.net".into(),
-            yandex_360: "https://api360.yandex.net".into(),
-            google_accounts: "https://accounts.google.com".into(),
-            google_oauth: "https://oauth2.googleapis.com".into(),
-            google_apis: "https://www.googleapis.com".into(),
-        }
-    }
-}
-
-/// The endpoints by name, with the sandbox path prefix of each (sandbox/src/lib.rs PREFIXES).
-const ENDPOINT_NAMES: &[(&str, &str)] = &[
-    ("yandex_oauth", "/yandex-oauth"),
-    ("yandex_login", "/yandex-login"),
-    ("yandex_disk", "/yandex-disk"),
-    ("yandex_360", "/yandex-360"),
-    ("google_accounts", "/google-accounts"),
-    ("google_oauth", "/google-oauth"),
-    ("google_apis", "/google-apis"),
-];
-
-impl Endpoints {
-    fn get(&self, name: &str) -> &str {
-        match name {
-            "yandex_oauth" => &self.yandex_oauth,
-            "yandex_login" => &self.yandex_login,
-            "yandex_disk" => &self.yandex_disk,
-            "yandex_360" => &self.yandex_360,
-            "google_accounts" => &self.google_accounts,
-            "google_oauth" => &self.google_oauth,
-            _ => &self.google_apis,
-        }
-    }
-
-    fn for_sandbox(base: &str) -> Endpoints {
-        let base = base.trim_end_matches('/');
-        let url = |name: &str| {
-            let prefix = ENDPOINT_NAMES
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, p)| *p)
-                .unwrap_or("");
-            format!("{base}{prefix}")
-        };
-        Endpoints {
-            yandex_oauth: url("yandex_oauth"),
-            yandex_login: url("yandex_login"),
-            yandex_disk: url("yandex_disk"),
-            yandex_360: url("yandex_360"),
-            google_accounts: url("google_accounts"),
-            google_oauth: url("google_oauth"),
-            google_apis: url("google_apis"),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Timeouts {
+pub(crate) struct Timeouts {
     /// Establishing a connection (TCP + TLS).
     pub connect_s: f64,
     /// The longest silence while waiting for bytes of an answer.
@@ -154,7 +112,7 @@ impl Default for Timeouts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Retries {
+pub(crate) struct Retries {
     /// Attempts in all, the first included (1 disables retries).
     pub max_attempts: u32,
     pub base_delay_ms: u64,
@@ -174,31 +132,10 @@ impl Default for Retries {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LogConfig {
-    /// `off`, `error`, `warn`, `info` or `debug`.
-    pub level: String,
-    /// Append log lines to this file.
-    pub file: Option<String>,
-    /// Also write log lines to standard error.
-    pub stderr: bool,
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        LogConfig {
-            level: std::env::var("DISKBRIDGE_LOG_LEVEL").unwrap_or_else(|_| "info".into()),
-            file: std::env::var("DISKBRIDGE_LOG_FILE").ok().filter(|f| !f.is_empty()),
-            stderr: false,
-        }
-    }
-}
-
 impl Default for Config {
     fn default() -> Self {
         Config {
-            endpoints: Endpoints::default(),
+            endpoints: BTreeMap::new(),
             sandbox: None,
             allow_insecure_http: false,
             timeouts: Timeouts::default(),
@@ -206,7 +143,7 @@ impl Default for Config {
             proxy: None,
             ca_file: None,
             user_agent: format!("diskbridge/{}", env!("CARGO_PKG_VERSION")),
-            log: LogConfig::default(),
+            log: log::Settings::default(),
             transfers: Transfers::default(),
         }
     }
@@ -215,47 +152,66 @@ impl Default for Config {
 impl Config {
     /// The sandbox in force: configured, or from `DISKBRIDGE_SANDBOX` when neither a sandbox nor
     /// endpoints were configured.
-    pub fn effective_sandbox(&self) -> Option<String> {
+    pub(crate) fn effective_sandbox(&self) -> Option<String> {
         if self.sandbox.is_some() {
             return self.sandbox.clone();
         }
-        if self.endpoints == Endpoints::default() {
+        if self.endpoints.is_empty() {
             return std::env::var(SANDBOX_ENV).ok().filter(|s| !s.trim().is_empty());
         }
         None
     }
 
-    pub fn effective_endpoints(&self) -> Endpoints {
-        match self.effective_sandbox() {
-            Some(base) => Endpoints::for_sandbox(&base),
-            None => self.endpoints.clone(),
+    /// The base URL of a service, without a trailing slash: the sandbox's prefix for it, the
+    /// configured URL, or the service's own.
+    pub(crate) fn endpoint(&self, endpoint: &Endpoint) -> String {
+        let url = match self.effective_sandbox() {
+            Some(base) => format!("{}{}", base.trim_end_matches('/'), endpoint.sandbox_prefix),
+            None => self
+                .endpoints
+                .get(endpoint.name)
+                .cloned()
+                .unwrap_or_else(|| endpoint.default_url.to_string()),
+        };
+        url.trim_end_matches('/').to_string()
+    }
+
+    /// Refuses endpoint names no service declared, and endpoints that are no URL or an insecure
+    /// one. Endpoints configured to their default are dropped, so they do not count as
+    /// configured.
+    fn validate_endpoints(&mut self, known: &Endpoints) -> Result<()> {
+        if let Some(name) = self
+            .endpoints
+            .keys()
+            .find(|name| !known.iter().any(|e| e.name == *name))
+        {
+            let names: Vec<String> = known.iter().map(|e| format!("`{}`", e.name)).collect();
+            return Err(Error::invalid_params(format!(
+                "unknown endpoint `{name}`, expected one of {}",
+                names.join(", ")
+            )));
         }
-    }
-
-    /// The base URL of one service, without a trailing slash.
-    pub fn endpoint(&self, name: &str) -> String {
-        self.effective_endpoints().get(name).trim_end_matches('/').to_string()
-    }
-
-    pub fn log_level(&self) -> crate::log::Level {
-        crate::log::Level::parse(&self.log.level).unwrap_or(crate::log::Level::Info)
-    }
-
-    fn validate(&self) -> Result<()> {
-        let endpoints = self.effective_endpoints();
-        for (name, _) in ENDPOINT_NAMES {
-            let url = endpoints.get(name);
-            let parsed = Url::parse(url)
+        self.endpoints
+            .retain(|name, url| known.iter().any(|e| e.name == *name && e.default_url != url.as_str()));
+        for endpoint in known {
+            let url = self.endpoint(endpoint);
+            let name = endpoint.name;
+            let parsed = Url::parse(&url)
                 .map_err(|e| Error::invalid_params(format!("endpoint `{name}` is not a URL ({e}): {url}")))?;
             self.check_url(&parsed)
                 .map_err(|e| Error::new(e.code, format!("endpoint `{name}`: {}", e.message)))?;
         }
+        Ok(())
+    }
+
+    fn validate(&mut self, known: &Endpoints) -> Result<()> {
+        self.validate_endpoints(known)?;
         if let Some(proxy) = &self.proxy {
             if proxy != "none" && Url::parse(proxy).is_err() {
                 return Err(Error::invalid_params("`proxy` must be a URL or \"none\""));
             }
         }
-        if crate::log::Level::parse(&self.log.level).is_none() {
+        if log::Level::parse(&self.log.level).is_none() {
             return Err(Error::invalid_params(
                 "`log.level` must be off, error, warn, info or debug",
             ));
@@ -276,13 +232,13 @@ impl Config {
     }
 
     /// The total timeout of a transfer of `bytes`: `total_s` plus the time at `min_rate_kib_s`.
-    pub fn transfer_timeout(&self, bytes: u64) -> std::time::Duration {
+    pub(crate) fn transfer_timeout(&self, bytes: u64) -> std::time::Duration {
         let rate = (self.timeouts.min_rate_kib_s * 1024) as f64;
         std::time::Duration::from_secs_f64(self.timeouts.total_s + bytes as f64 / rate)
     }
 
     /// Refuses schemes other than https, and http to anything but loopback unless allowed.
-    pub fn check_url(&self, url: &Url) -> Result<()> {
+    pub(crate) fn check_url(&self, url: &Url) -> Result<()> {
         match url.scheme() {
             "https" => Ok(()),
             "http" if self.allow_insecure_http || is_loopback(url) => Ok(()),
@@ -297,12 +253,22 @@ impl Config {
         }
     }
 
-    /// The configuration as `Library.GetConfiguration` shows it: effective endpoints, secrets
-    /// (a proxy password) masked.
-    pub fn masked_json(&self) -> Value {
+    /// The configuration as `Library.GetConfiguration` shows it: every endpoint in force,
+    /// secrets (a proxy password) masked.
+    pub(crate) fn shown(&self, known: &Endpoints) -> Value {
+        let mut shown = self.masked_json();
+        shown["endpoints"] = known
+            .iter()
+            .map(|endpoint| (endpoint.name.to_string(), Value::String(self.endpoint(endpoint))))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        shown["sandbox"] = serde_json::to_value(self.effective_sandbox()).unwrap_or(Value::Null);
+        shown
+    }
+
+    /// The configuration as it is stored, a proxy password masked.
+    fn masked_json(&self) -> Value {
         let mut shown = self.clone();
-        shown.endpoints = self.effective_endpoints();
-        shown.sandbox = self.effective_sandbox();
         if let Some(proxy) = &shown.proxy {
             if let Ok(mut url) = Url::parse(proxy) {
                 if url.password().is_some() {
@@ -316,13 +282,13 @@ impl Config {
 }
 
 impl std::fmt::Debug for Config {
-    /// As `Library.GetConfiguration` shows it: a proxy password is masked.
+    /// A proxy password is masked.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Config({})", self.masked_json())
     }
 }
 
-pub fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
@@ -349,38 +315,39 @@ fn global() -> &'static RwLock<Global> {
 }
 
 /// The process-wide configuration.
-pub fn current() -> Arc<Config> {
+pub(crate) fn current() -> Arc<Config> {
     global().read().unwrap_or_else(|p| p.into_inner()).config.clone()
 }
 
 /// The configuration for one call: the process-wide one with `options` merged over it.
-pub fn effective(options: Option<&Value>) -> Result<Arc<Config>> {
+pub(crate) fn effective(options: Option<&Value>, known: &Endpoints) -> Result<Arc<Config>> {
     let Some(options) = options else { return Ok(current()) };
     let base = global().read().unwrap_or_else(|p| p.into_inner()).json.clone();
-    let config = merged(base, options, "options")?;
+    let config = merged(base, options, "options", known)?;
     Ok(Arc::new(config))
 }
 
 /// `Library.Configure`: merges `changes` into the process-wide configuration (after a reset to
 /// the defaults when `reset`), validates the result and installs it.
-pub fn configure(changes: &Value, reset: bool) -> Result<Arc<Config>> {
+pub(crate) fn configure(changes: &Value, reset: bool, known: &Endpoints) -> Result<Arc<Config>> {
     let mut global = global().write().unwrap_or_else(|p| p.into_inner());
     let base = if reset {
         serde_json::to_value(Config::default()).unwrap_or(Value::Null)
     } else {
         global.json.clone()
     };
-    let config = merged(base, changes, "configuration")?;
+    let config = merged(base, changes, "configuration", known)?;
+    log::install(&config.log);
     global.json = serde_json::to_value(&config).unwrap_or(Value::Null);
     global.config = Arc::new(config);
     Ok(global.config.clone())
 }
 
-fn merged(mut base: Value, changes: &Value, what: &str) -> Result<Config> {
+fn merged(mut base: Value, changes: &Value, what: &str, known: &Endpoints) -> Result<Config> {
     merge(&mut base, changes);
-    let config: Config =
+    let mut config: Config =
         serde_json::from_value(base).map_err(|e| Error::invalid_params(format!("invalid {what}: {e}")))?;
-    config.validate()?;
+    config.validate(known)?;
     Ok(config)
 }
 
@@ -405,14 +372,38 @@ fn merge(base: &mut Value, changes: &Value) {
 mod tests {
     use super::*;
 
+    const OAUTH: Endpoint = Endpoint::new("yandex_oauth", "https://oauth.yandex.ru", "/yandex-oauth");
+    const APIS: Endpoint = Endpoint::new("google_apis", "https://www.googleapis.com/", "/google-apis");
+    const KNOWN: &Endpoints = &[&OAUTH, &APIS];
+
     #[test]
     fn sandbox_sets_every_endpoint_to_its_prefix() {
         let config = Config {
             sandbox: Some("http://127.0.0.1:9/".into()),
             ..Config::default()
         };
-        assert_eq!(config.endpoint("yandex_oauth"), "http://127.0.0.1:9/yandex-oauth");
-        assert_eq!(config.endpoint("google_apis"), "http://127.0.0.1:9/google-apis");
+        assert_eq!(config.endpoint(&OAUTH), "http://127.0.0.1:9/yandex-oauth");
+        assert_eq!(config.endpoint(&APIS), "http://127.0.0.1:9/google-apis");
+        let shown = config.shown(KNOWN);
+        assert_eq!(shown["endpoints"]["google_apis"], "http://127.0.0.1:9/google-apis");
+    }
+
+    #[test]
+    fn endpoints_are_the_services_own_unless_configured() {
+        let base = serde_json::to_value(Config::default()).unwrap();
+        let changes = serde_json::json!({"endpoints": {"yandex_oauth": "https://oauth.example/", "google_apis": "https://www.googleapis.com/"}});
+        let config = merged(base.clone(), &changes, "options", KNOWN).unwrap();
+        assert_eq!(config.endpoint(&OAUTH), "https://oauth.example");
+        assert_eq!(config.endpoint(&APIS), "https://www.googleapis.com");
+        assert_eq!(
+            config.endpoints.len(),
+            1,
+            "an endpoint set to its default is not configured"
+        );
+        let unknown = serde_json::json!({"endpoints": {"yandex_mail": "https://x.example"}});
+        let error = merged(base, &unknown, "options", KNOWN).unwrap_err();
+        assert!(error.message.contains("`yandex_mail`"), "{}", error.message);
+        assert!(error.message.contains("`google_apis`"), "{}", error.message);
     }
 
     #[test]
@@ -438,6 +429,7 @@ mod tests {
             serde_json::to_value(Config::default()).unwrap(),
             &serde_json::json!({"retry": 1}),
             "options",
+            KNOWN,
         )
         .unwrap_err();
         assert!(err.message.contains("unknown field `retry`"), "{}", err.message);
@@ -450,7 +442,7 @@ mod tests {
             proxy: Some("http://user:hunter2@proxy:3128".into()),
             ..Config::default()
         };
-        let shown = config.masked_json().to_string();
+        let shown = config.shown(KNOWN).to_string();
         assert!(!shown.contains("hunter2"));
         assert!(shown.contains("***"));
     }

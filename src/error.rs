@@ -131,37 +131,14 @@ impl ErrorCode {
     }
 }
 
-/// The service an error came from, as named in `error.service`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Service {
-    YandexOAuth,
-    YandexLogin,
-    YandexDisk,
-    Yandex360,
-    GoogleOAuth,
-    GoogleDrive,
-}
-
-impl Service {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Service::YandexOAuth => "yandex_oauth",
-            Service::YandexLogin => "yandex_login",
-            Service::YandexDisk => "yandex_disk",
-            Service::Yandex360 => "yandex_360",
-            Service::GoogleOAuth => "google_oauth",
-            Service::GoogleDrive => "google_drive",
-        }
-    }
-}
-
 /// An error reply. `message` must never contain a secret (see `crate::secrets`).
 #[derive(Clone, Debug)]
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,
     pub http_status: Option<u16>,
-    pub service: Option<Service>,
+    /// The service it came from (`yandex_disk`, `google_oauth`, …), as its profile names it.
+    pub service: Option<&'static str>,
     /// The service's own error body, kept as it came.
     pub upstream: Option<Value>,
 }
@@ -191,7 +168,7 @@ impl Error {
         Error::new(ErrorCode::LocalIo, format!("{what}: {err}"))
     }
 
-    pub fn with_service(mut self, service: Service) -> Error {
+    pub fn with_service(mut self, service: &'static str) -> Error {
         self.service = Some(service);
         self
     }
@@ -206,7 +183,7 @@ impl Error {
             error["http_status"] = json!(status);
         }
         if let Some(service) = self.service {
-            error["service"] = json!(service.as_str());
+            error["service"] = json!(service);
         }
         if let Some(upstream) = &self.upstream {
             error["upstream"] = upstream.clone();

@@ -1,13 +1,16 @@
 //! The library's log: recent lines in memory (`Library.GetLog`), optionally appended to a file
 //! and copied to stderr. Lines are built from non-secret pieces only (methods, hosts, paths,
 //! statuses, error codes) and masked once more with the call's secrets before they are kept.
+//! The log keeps its own settings; `config` installs them when the configuration changes.
 
 use std::collections::VecDeque;
 use std::io::Write;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::config;
+use serde::{Deserialize, Serialize};
+
+use crate::secrets::mask;
 
 /// Lines kept in memory for `Library.GetLog`.
 const KEPT_LINES: usize = 1000;
@@ -15,7 +18,7 @@ const KEPT_LINES: usize = 1000;
 const MAX_MESSAGE_CHARS: usize = 2000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
+pub(crate) enum Level {
     Off,
     Error,
     Warn,
@@ -24,7 +27,7 @@ pub enum Level {
 }
 
 impl Level {
-    pub fn parse(text: &str) -> Option<Level> {
+    pub(crate) fn parse(text: &str) -> Option<Level> {
         match text.to_ascii_lowercase().as_str() {
             "off" => Some(Level::Off),
             "error" => Some(Level::Error),
@@ -46,15 +49,53 @@ impl Level {
     }
 }
 
+/// The `log` part of the configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct Settings {
+    /// `off`, `error`, `warn`, `info` or `debug`.
+    pub level: String,
+    /// Append log lines to this file.
+    pub file: Option<String>,
+    /// Also write log lines to standard error.
+    pub stderr: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            level: std::env::var("DISKBRIDGE_LOG_LEVEL").unwrap_or_else(|_| "info".into()),
+            file: std::env::var("DISKBRIDGE_LOG_FILE").ok().filter(|f| !f.is_empty()),
+            stderr: false,
+        }
+    }
+}
+
+impl Settings {
+    fn level(&self) -> Level {
+        Level::parse(&self.level).unwrap_or(Level::Info)
+    }
+}
+
+fn settings() -> &'static RwLock<Settings> {
+    static SETTINGS: OnceLock<RwLock<Settings>> = OnceLock::new();
+    SETTINGS.get_or_init(Default::default)
+}
+
+/// Puts new settings in force (the process-wide configuration changed).
+pub(crate) fn install(new: &Settings) {
+    *settings().write().unwrap_or_else(|p| p.into_inner()) = new.clone();
+}
+
 fn lines() -> &'static Mutex<VecDeque<String>> {
     static LINES: OnceLock<Mutex<VecDeque<String>>> = OnceLock::new();
     LINES.get_or_init(|| Mutex::new(VecDeque::with_capacity(KEPT_LINES)))
 }
 
 /// Records one line if the configured level lets it through. `secrets` are masked out.
-pub fn write(level: Level, target: &str, message: &str, secrets: &[String]) {
-    let config = config::current();
-    if level == Level::Off || level > config.log_level() {
+pub(crate) fn write(level: Level, target: &str, message: &str, secrets: &[String]) {
+    let settings = settings().read().unwrap_or_else(|p| p.into_inner()).clone();
+    if level == Level::Off || level > settings.level() {
         return;
     }
     let mut message = mask(message, secrets);
@@ -70,32 +111,20 @@ pub fn write(level: Level, target: &str, message: &str, secrets: &[String]) {
         }
         kept.push_back(line.clone());
     }
-    if let Some(path) = &config.log.file {
+    if let Some(path) = &settings.file {
         if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
             let _ = writeln!(file, "{line}");
         }
     }
-    if config.log.stderr {
+    if settings.stderr {
         eprintln!("diskbridge {line}");
     }
 }
 
 /// The most recent `limit` lines, oldest first.
-pub fn recent(limit: usize) -> Vec<String> {
+pub(crate) fn recent(limit: usize) -> Vec<String> {
     let kept = lines().lock().unwrap_or_else(|p| p.into_inner());
     kept.iter().skip(kept.len().saturating_sub(limit)).cloned().collect()
-}
-
-/// Replaces every occurrence of a secret with `***`.
-pub fn mask(text: &str, secrets: &[String]) -> String {
-    let mut masked = text.to_string();
-    for secret in secrets {
-        // Very short values (a "1" flag) would mask innocent text; real secrets are long.
-        if secret.len() >= 4 && masked.contains(secret.as_str()) {
-            masked = masked.replace(secret.as_str(), "***");
-        }
-    }
-    masked
 }
 
 /// UTC time with milliseconds, `2026-11-21T10:00:00.123Z`.
@@ -125,12 +154,6 @@ fn timestamp() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mask_hides_every_occurrence() {
-        let secrets = vec!["y0_secret".to_string()];
-        assert_eq!(mask("a y0_secret b y0_secret", &secrets), "a *** b ***");
-    }
 
     #[test]
     fn timestamp_is_iso8601_utc() {

@@ -1,5 +1,7 @@
 //! Progress reporting and cancellation for one call: the C callback of
 //! `diskbridge_call_with_progress`, and the counters and cancel flag behind `Jobs.*`.
+//! [`Progress`] is public: a Rust host (the CLI, the 1C add-in) passes one to
+//! [`crate::call_async`], watches its counters and cancels through it.
 
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -9,7 +11,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 
 /// The host's callback: `int32_t (*)(void *user_data, uint64_t done, uint64_t total)`.
-pub type ProgressFn = unsafe extern "C" fn(*mut c_void, u64, u64) -> i32;
+pub(crate) type ProgressFn = unsafe extern "C" fn(*mut c_void, u64, u64) -> i32;
 
 /// How often long waits (polling, back-off) give the callback a chance to cancel.
 const HEARTBEAT: Duration = Duration::from_millis(100);
@@ -43,7 +45,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn with_callback(function: ProgressFn, user_data: *mut c_void) -> Progress {
+    pub(crate) fn with_callback(function: ProgressFn, user_data: *mut c_void) -> Progress {
         Progress {
             inner: Arc::new(Inner {
                 callback: Some(HostCallback { function, user_data }),
@@ -55,7 +57,7 @@ impl Progress {
 
     /// A view for one part of a larger transfer: `report(done, _)` reports `before + done` of
     /// `total`, and cancellation is shared.
-    pub fn part(&self, before: u64, total: u64) -> Progress {
+    pub(crate) fn part(&self, before: u64, total: u64) -> Progress {
         Progress {
             inner: self.inner.clone(),
             part: Some((before, total)),
@@ -63,7 +65,7 @@ impl Progress {
     }
 
     /// Records bytes (or seconds) done of total (0: unknown) and lets the host cancel.
-    pub fn report(&self, done: u64, total: u64) -> Result<()> {
+    pub(crate) fn report(&self, done: u64, total: u64) -> Result<()> {
         let (done, total) = match self.part {
             Some((before, whole)) => (before + done, whole),
             None => (done, total),
@@ -81,7 +83,7 @@ impl Progress {
     }
 
     /// `Err(cancelled)` once the call was cancelled.
-    pub fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         if self.inner.cancelled.load(Ordering::SeqCst) {
             Err(Error::cancelled())
         } else {
@@ -89,6 +91,8 @@ impl Progress {
         }
     }
 
+    /// Cancels the call: it stops at its next chance and replies `cancelled`, leaving nothing
+    /// partial behind.
     pub fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::SeqCst);
     }
@@ -101,6 +105,7 @@ impl Progress {
         }
     }
 
+    /// The last figures reported: done and total (0: unknown), bytes or seconds waited.
     pub fn counters(&self) -> (u64, u64) {
         (
             self.inner.done.load(Ordering::Relaxed),
@@ -110,7 +115,7 @@ impl Progress {
 
     /// Sleeps for `duration`, waking every heartbeat to report the same figures again, so a
     /// host can cancel a long wait promptly.
-    pub async fn sleep(&self, duration: Duration) -> Result<()> {
+    pub(crate) async fn sleep(&self, duration: Duration) -> Result<()> {
         let deadline = tokio::time::Instant::now() + duration;
         loop {
             let (done, total) = self.counters();

@@ -280,3 +280,11 @@ fn replies_can_be_freed_on_another_thread() {
         .join()
         .unwrap();
 }
+
+#[test]
+fn the_panicking_test_method_is_unknown_without_its_variable() {
+    // This process does not set DISKBRIDGE_TEST_PANIC: the hidden method of the panic-boundary
+    // tests does not exist for it (and a release build never has it).
+    assert!(std::env::var_os("DISKBRIDGE_TEST_PANIC").is_none());
+    assert_eq!(err(raw_call("Library.Panic", "{}"))["code"], "unknown_method");
+}

@@ -346,10 +346,8 @@ fn service_account_token_for_a_valid_key_and_refused_for_a_tampered_one() {
     ));
 
     // A tampered key: another RSA key in the file. Google checks the signature and refuses.
-    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-    let other = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
     let mut tampered = key.clone();
-    tampered["private_key"] = json!(other.to_pkcs8_pem(LineEnding::LF).unwrap().to_string());
+    tampered["private_key"] = json!(common::UNRELATED_RSA_KEY);
     let refused = err(sb.call(
         "GoogleWorkspace.GetServiceAccountToken",
         json!({"key": tampered, "scope": "drive"}),

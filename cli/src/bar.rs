@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use diskbridge::progress::Progress;
+use diskbridge::Progress;
 
 const REDRAW: Duration = Duration::from_millis(200);
 const WIDTH: usize = 24;

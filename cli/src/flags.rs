@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use diskbridge::error::ErrorCode;
 use diskbridge::registry::{Param, ParamType, CREDENTIALS};
+use diskbridge::ErrorCode;
 use serde_json::{Map, Value};
 
 use crate::libraries::closest;

@@ -1,8 +1,8 @@
 //! Running registry methods from the command line: on the library's runtime, with a progress
 //! line on a terminal, cancelled by Ctrl-C, against the sandbox of `--sandbox`.
 
-use diskbridge::progress::Progress;
 use diskbridge::registry::{Auth, Method};
+use diskbridge::Progress;
 use serde_json::{json, Map, Value};
 
 use crate::bar::{Bar, Unit};
@@ -22,7 +22,7 @@ pub fn use_sandbox(url: &str) -> Result<(), Failure> {
 }
 
 fn run_method(name: &str, params: Value, progress: Progress) -> Value {
-    diskbridge::runtime::block_on(diskbridge::call::run(name.to_string(), params, progress))
+    diskbridge::call_json(name, params, &progress)
 }
 
 /// Calls a method and returns its reply envelope, with a progress line titled `label` (none
@@ -45,15 +45,16 @@ pub fn call(method: &Method, params: Map<String, Value>, progress: &Progress, la
 /// The first Ctrl-C cancels the call in flight (it then ends with `cancelled`, exit 4, having
 /// removed anything partial); a second one quits at once.
 pub fn cancel_on_ctrl_c(progress: &Progress) {
-    let runtime = diskbridge::runtime::runtime();
-    let _context = runtime.enter();
-    // Registered now, before the call starts, so no Ctrl-C reaches the default handler.
+    // Registered now, before the call starts, so no Ctrl-C reaches the default handler; on the
+    // library's runtime, whose signal driver then delivers it.
     #[cfg(unix)]
-    let Ok(mut interrupts) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) else {
+    let Ok(mut interrupts) =
+        diskbridge::block_on(async { tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) })
+    else {
         return;
     };
     let progress = progress.clone();
-    runtime.spawn(async move {
+    diskbridge::spawn(async move {
         #[cfg(unix)]
         let mut interrupted = async || interrupts.recv().await.is_some();
         #[cfg(not(unix))]

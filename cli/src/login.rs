@@ -4,9 +4,8 @@
 
 use std::path::Path;
 
-use diskbridge::error::ErrorCode;
-use diskbridge::progress::Progress;
 use diskbridge::registry::{self, Method, Param, OPTIONS};
+use diskbridge::{ErrorCode, Progress};
 use serde_json::{json, Map, Value};
 
 use crate::flags::{names, FlagSet, Own};
@@ -212,7 +211,7 @@ fn tell_the_person(lang: Lang, result: &Value) {
     );
 }
 
-/// The tokens as a credentials object (DESIGN.md §6): the token JSON, the client that can
+/// The tokens as a credentials object (docs/design.md §6): the token JSON, the client that can
 /// refresh it, and when it expires.
 fn credentials(tokens: &Value, flags: &FlagSet, params: &Map<String, Value>) -> Value {
     let mut credentials = tokens.as_object().cloned().unwrap_or_default();
@@ -228,10 +227,7 @@ fn credentials(tokens: &Value, flags: &FlagSet, params: &Map<String, Value>) -> 
         }
     }
     if let Some(expires_in) = tokens.get("expires_in").and_then(Value::as_u64) {
-        credentials.insert(
-            "expires_at".into(),
-            json!(diskbridge::auth::unix_now() as u64 + expires_in),
-        );
+        credentials.insert("expires_at".into(), json!(unix_now() + expires_in));
     }
     Value::Object(credentials)
 }
@@ -239,4 +235,12 @@ fn credentials(tokens: &Value, flags: &FlagSet, params: &Map<String, Value>) -> 
 fn save(path: &Path, credentials: &Value) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(credentials).expect("JSON values serialise");
     outcome::write_file(path, format!("{text}\n").as_bytes(), true)
+}
+
+/// Seconds since the Unix epoch, as `expires_at` counts them.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }

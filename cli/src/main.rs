@@ -19,9 +19,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use base64::Engine;
-use diskbridge::error::ErrorCode;
-use diskbridge::progress::Progress;
 use diskbridge::registry::{Param, CREDENTIALS};
+use diskbridge::{ErrorCode, Progress};
 use diskbridge_sandbox::{Sandbox, SandboxOptions, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use serde_json::{json, Value};
 

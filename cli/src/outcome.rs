@@ -5,8 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use diskbridge::call::envelope;
-use diskbridge::error::{Error, ErrorCode};
+use diskbridge::{error_reply, ErrorCode};
 use serde_json::Value;
 
 /// The exit codes, as the help and the README document them.
@@ -76,7 +75,7 @@ impl Failure {
 
     /// Shows the failure as an error envelope and returns its exit code.
     pub fn finish(self) -> ExitCode {
-        fail(&envelope(Err(Error::new(self.code, self.message)), None))
+        fail(&error_reply(self.code, self.message))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The C boundary: the only place with raw pointers and `unsafe`. Every export checks its
 //! pointers, catches panics, and answers with a reply envelope allocated here and released by
-//! `diskbridge_free`.
+//! `diskbridge_free`. Public: these are the functions of include/diskbridge.h, callable from
+//! Rust too (the integration tests call them as C does).
 
 #![allow(non_camel_case_types)]
 
@@ -11,7 +12,7 @@ pub mod exports;
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::call::{self, envelope};
+use crate::dispatch::{call_blocking, envelope, internal, panic_text};
 use crate::error::{Error, ErrorCode};
 use crate::progress::Progress;
 
@@ -97,7 +98,7 @@ pub(crate) unsafe fn call_method(method: &str, params_json: *const c_char) -> *m
     boundary(|| {
         // SAFETY: forwarded contract.
         match unsafe { read_c_text(params_json, "params_json") } {
-            Ok(params) => call::call_blocking(method, params, Progress::default()),
+            Ok(params) => call_blocking(method, params, Progress::default()),
             Err(error) => envelope(Err(error), None).to_string(),
         }
     })
@@ -110,7 +111,7 @@ unsafe fn call_with(method: *const c_char, params_json: *const c_char, progress:
         // SAFETY: forwarded contract.
         let texts = unsafe { (read_c_text(method, "method"), read_c_text(params_json, "params_json")) };
         match texts {
-            (Ok(method), Ok(params)) => call::call_blocking(method, params, progress),
+            (Ok(method), Ok(params)) => call_blocking(method, params, progress),
             (Err(error), _) | (_, Err(error)) => envelope(Err(error), None).to_string(),
         }
     })
@@ -138,15 +139,8 @@ unsafe fn read_c_text<'a>(text: *const c_char, name: &str) -> Result<&'a str, Er
 
 /// Runs `body`, turning a panic into an `internal` error reply, and hands the reply to C.
 fn boundary(body: impl FnOnce() -> String) -> *mut c_char {
-    let reply = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        let error = Error::new(ErrorCode::Internal, format!("internal error (please report): {what}"));
-        envelope(Err(error), None).to_string()
-    });
+    let reply =
+        catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| internal(&panic_text(panic.as_ref())).to_string());
     into_c_reply(reply)
 }
 
@@ -162,7 +156,8 @@ fn into_c_reply(reply: String) -> *mut c_char {
         .into_raw()
 }
 
-/// Renders src/ffi/exports.rs: one export per registered method.
+/// Renders src/ffi/exports.rs: one export per registered method (for the generated-files check).
+#[doc(hidden)]
 pub fn render_exports() -> String {
     let mut out = String::from(
         "//! One C export per registered method, generated from the registry by\n\
@@ -170,7 +165,7 @@ pub fn render_exports() -> String {
          use std::ffi::c_char;\n\n\
          use super::call_method;\n",
     );
-    for method in crate::registry::methods() {
+    for method in crate::catalogue::methods() {
         let params: Vec<String> = method
             .all_params()
             .iter()

@@ -7,11 +7,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::call::{self, Call};
 use crate::error::{Error, ErrorCode, Result};
 use crate::progress::Progress;
-use crate::registry::{Auth, Method, Origin, Param, ParamType};
-use crate::services::handler;
+use crate::schema::{handler, Auth, Call, Method, Origin, Param, ParamType};
+use crate::transfer::hex;
 
 const MODULE: &str = "Jobs";
 /// Finished jobs are forgotten this long after they end (or sooner past `MAX_FINISHED`).
@@ -20,7 +19,7 @@ const MAX_FINISHED: usize = 1000;
 
 const JOB_ID: Param = Param::string("job_id", "The id Jobs.Start returned.").required();
 
-pub const METHODS: &[Method] = &[
+pub(crate) const METHODS: &[Method] = &[
     Method {
         module: MODULE,
         name: "Start",
@@ -123,7 +122,7 @@ async fn start(call: Call) -> Result<Value> {
     let params = call.args.value("params").cloned().unwrap_or_else(|| json!({}));
     let mut id_bytes = [0u8; 12];
     getrandom::fill(&mut id_bytes).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-    let id = crate::transfer::hex(&id_bytes);
+    let id = hex(&id_bytes);
     let job = Arc::new(Job {
         progress: Progress::default(),
         reply: Mutex::new(None),
@@ -135,7 +134,8 @@ async fn start(call: Call) -> Result<Value> {
         forget_old(&mut jobs);
         jobs.insert(id.clone(), job.clone());
     }
-    let running = call::run(method, params, job.progress.clone());
+    // The run answers even when the method panics (an `internal` reply), so a job always ends.
+    let running = (call.dispatch.run)(method, params, job.progress.clone());
     crate::runtime::runtime().spawn(async move {
         let reply = running.await;
         *job.reply.lock().unwrap_or_else(|p| p.into_inner()) = Some(reply);
@@ -184,7 +184,7 @@ async fn wait(call: Call) -> Result<Value> {
         }
         // Wakes at the end, or every slice to let this call itself be cancelled.
         let _ = tokio::time::timeout(slice, ended).await;
-        call.progress.check()?;
+        call.ctx.progress.check()?;
     }
     Ok(describe(&job))
 }

@@ -2,15 +2,14 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::call::Call;
 use crate::config;
 use crate::error::Result;
-use crate::registry::{self, Auth, Method, Origin, Param, ParamType};
-use crate::services::handler;
+use crate::schema::{handler, Auth, Call, Method, Origin, Param, ParamType};
+use crate::version::{ABI_VERSION, VERSION};
 
 const LIBRARY: &str = "Library";
 
-pub const METHODS: &[Method] = &[
+pub(crate) const METHODS: &[Method] = &[
     Method {
         module: LIBRARY,
         name: "Version",
@@ -90,11 +89,11 @@ pub const METHODS: &[Method] = &[
 ];
 
 async fn version(_call: Call) -> Result<Value> {
-    Ok(json!({"version": crate::VERSION, "abi": crate::ABI_VERSION}))
+    Ok(json!({"version": VERSION, "abi": ABI_VERSION}))
 }
 
-async fn methods(_call: Call) -> Result<Value> {
-    let methods: Vec<Value> = registry::methods().iter().map(|m| m.to_json()).collect();
+async fn methods(call: Call) -> Result<Value> {
+    let methods: Vec<Value> = (call.dispatch.methods)().iter().map(|m| m.to_json()).collect();
     Ok(json!({"methods": methods}))
 }
 
@@ -108,15 +107,41 @@ async fn configure(call: Call) -> Result<Value> {
             changes.insert(param.key.to_string(), value.clone());
         }
     }
-    let config = config::configure(&Value::Object(changes), call.args.bool("reset"))?;
-    Ok(config.masked_json())
+    let config = config::configure(
+        &Value::Object(changes),
+        call.args.bool("reset"),
+        call.dispatch.endpoints,
+    )?;
+    Ok(config.shown(call.dispatch.endpoints))
 }
 
 async fn get_configuration(call: Call) -> Result<Value> {
-    Ok(call.config.masked_json())
+    Ok(call.ctx.config.shown(call.dispatch.endpoints))
 }
 
 async fn get_log(call: Call) -> Result<Value> {
     let limit = call.args.opt_u64("limit").unwrap_or(100) as usize;
     Ok(json!({"lines": crate::log::recent(limit)}))
+}
+
+/// A method that panics, for the tests of the panic boundary (tests/panic_boundary.rs, the 1C
+/// test host). Not in `METHODS`, so the registry, the header, the exports and the docs do not
+/// know it; `catalogue::find` finds it only in debug builds run with `DISKBRIDGE_TEST_PANIC=1`.
+#[cfg(debug_assertions)]
+pub(crate) const PANIC: Method = Method {
+    module: LIBRARY,
+    name: "Panic",
+    name_ru: "",
+    aliases: &[],
+    origin: Origin::New,
+    auth: Auth::None,
+    params: &[],
+    doc: "Panics (tests of the panic boundary only).",
+    result: "never: the reply is `internal`",
+    handler: handler!(panic),
+};
+
+#[cfg(debug_assertions)]
+async fn panic(_call: Call) -> Result<Value> {
+    panic!("Library.Panic was called: a test of the panic boundary")
 }

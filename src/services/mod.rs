@@ -1,30 +1,13 @@
-//! One module per service, each declaring its methods (registry entries) beside their handlers.
+//! One module per service, each a folder: the registry declarations in its `mod.rs`, how the
+//! service is reached and answers in `profile.rs`, its request plumbing and handlers beside
+//! them. `library` and `jobs` are the library's own modules. The catalogue above assembles
+//! them; no service imports it.
 
-pub mod google_auth;
-pub mod google_drive;
-pub mod jobs;
-pub mod library;
-pub mod yandex_360;
-pub mod yandex_disk;
-pub mod yandex_id;
-
-use crate::registry::Method;
-
-/// Every module's methods, in documentation order.
-pub const ALL: &[&[Method]] = &[
-    library::METHODS,
-    jobs::METHODS,
-    yandex_id::METHODS,
-    yandex_disk::METHODS,
-    yandex_360::METHODS,
-    google_auth::METHODS,
-    google_drive::METHODS,
-];
-
-/// A registry handler from an `async fn(Call) -> Result<Value>`.
-macro_rules! handler {
-    ($function:path) => {
-        |call| ::futures_util::FutureExt::boxed($function(call))
-    };
-}
-pub(crate) use handler;
+pub(crate) mod google_auth;
+pub(crate) mod google_drive;
+pub(crate) mod jobs;
+pub(crate) mod library;
+pub(crate) mod params;
+pub(crate) mod yandex_360;
+pub(crate) mod yandex_disk;
+pub(crate) mod yandex_id;

@@ -356,3 +356,36 @@ pub fn pattern(size: usize, seed: u8) -> Vec<u8> {
         .map(|i| ((i * 31 + i / 977) as u8).wrapping_add(seed))
         .collect()
 }
+
+/// An RSA key that belongs to no service account (made once with `openssl genpkey -algorithm
+/// RSA -pkeyopt rsa_keygen_bits:2048`): signing with it is what a tampered key file does.
+pub const UNRELATED_RSA_KEY: &str = concat!(
+    "-----BEGIN PRIVATE KEY-----\n",
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDU/zsYRnvaOMUL\n",
+    "lyjAOy609J47Xm2hUNNIwAHsWx+sg4B/ak4KwV+FTTrK8rLibLg+zQDOZP3MoEn/\n",
+    "QDa7nlxOzwgNwCdrbGS4OoVwBc8IKA21utYnWJ4BcneGWzqrdfMAZ335v+pJQt5o\n",
+    "Hv+Pv3m5F4OvP+hxOm9zt7fMP317Hd008pDlOFRNAB7m/m0ucCYCgSEabKzFgJr4\n",
+    "uk4RuPRkvoy2IQDKRjvGxgLc0NPMah65uAVAZ5Dc9EOpazb09wkL1eY14U3n8z4e\n",
+    "9iAMxW1YHMkv0Jldkh7q2SNszIvFSmC1MyZDs/6nB1pQ/x2phhv9yAqTL10gC54C\n",
+    "XOuWRFSnAgMBAAECggEAGlYq0PAaLVv6pVm9/LL0rgRXMmEVLi6nyWWQd1C3JGYo\n",
+    "M9kJqFPLw1hOzjxfORcXWxCPKnYbWbtyGuEuQ1mr8USxKr4ZQbOn6o215SmatVf6\n",
+    "hf+BrmDLPMOSGudZ5EyTzPd/AKwlxIRDqt02XWhgHS5WpotA6ws+L7FGRTeOhPPt\n",
+    "IHz4NPfvbmeT9UJBSmPtkc4sRYIo2XoUe9moCOwgDxRS0wPf6HU5XICr4Ryeph0v\n",
+    "ywwBbrbLlQ2jCuzi7UrnTFPZyDkM44f/a3Kn0qFOl1NfzHffyrf36HtWaiHxcYBK\n",
+    "kXreGM92u7ZQAyV83yHthpauLtJYazAFULqhsm8HQQKBgQDpjfINEII1SkjhXx+M\n",
+    "jyO7tRnIedg2NY2BatVGlySzMzS1qW38xco9lECSeCqhRPhYesZToWgtr/rzfYWC\n",
+    "RKMxH+9qA2Y0Mr56msc/N8rXf2A/QmubAVluDCK1IIO27oGEfPV6OYfPAeL/P/SM\n",
+    "ski3LwSVT/283OPFtAqUas1IQQKBgQDpd4RrELbuDJZ3/t5GkBCJBHu8ZxH2yXrF\n",
+    "FNUYVI3PhYcQI+GJSmhROlbMWLEiscgt8+O7K6aPI8Yd0CB4ZCJ6rCkDT5DhC9lK\n",
+    "7yIPNviOd0M9dzCzqOKh2ZI/Dd1W8xEzvBrfLi9L5d8BeZe3L/vuf25n3iHm2h3U\n",
+    "lgkZM4+i5wKBgQCuIwe2dfifgyOT5ji/tHoQGpd+wlpTENrRA7bBSzAx7JwAVrOL\n",
+    "JG4GO+NpUe93DtWcIu58rHvglLWnlo9U8Zg7qHP5t08c3DjpcT3eBNtYkcBRalSQ\n",
+    "3hCv3JyEMBoE6w/mmMTuvLZlwiJd7nGH9eYBryzbpyipCIlLf1HkFz24AQKBgAG3\n",
+    "kU/ARbgme4zSYQwfzx9S2x4dm/I2tSJx7sdJB+n4z2989BGwbGf8h9rk5BifOhus\n",
+    "aYZc4dK3rqNVfoekJOTGE18k3KnrDmQQsi1ueBGEKwhusfsASPprwTmZfoE/NGcv\n",
+    "APuXOV3TiPpXzJfaUH4GjedRqOorvIBtwg9fY7UNAoGAOZkie4FB8VxWvdhhp6pj\n",
+    "fvZROphXR3xD58NSw+eAtrT7dftPA0OeiWijGJQQZZBkKyzAlNPJNDn31uQYxBdA\n",
+    "WayQRZg+Tk8m4kPPKYYVOhUM2t6aZ419dSe1mb41aKG7hR2RrEsg4hmAQlbUOusE\n",
+    "op1TaqG6aP66f/P8R7k9yDE=\n",
+    "-----END PRIVATE KEY-----\n",
+);

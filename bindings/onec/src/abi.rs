@@ -1,4 +1,4 @@
-//! The Native API at the binary level (shared/reference/native-addin.md §1–2): `tVariant`, the
+//! The Native API at the binary level (docs/native-addin.md §1–2): `tVariant`, the
 //! vtables of the add-in's object and of the two host interfaces it is given (memory manager and
 //! connection), and UTF-16 helpers. Every `long` of the C++ headers is `c_long` here: 32 bits on
 //! Windows, 64 on Linux x86_64.
@@ -95,7 +95,7 @@ impl TVariant {
     pub const EMPTY: TVariant = unsafe { std::mem::zeroed() };
 }
 
-// The sizes the platforms' C++ compilers give `tVariant` (native-addin.md §2.1).
+// The sizes the platforms' C++ compilers give `tVariant` (docs/native-addin.md §2.1).
 #[cfg(all(not(windows), target_pointer_width = "64"))]
 const _: () = assert!(size_of::<TVariant>() == 64 && std::mem::offset_of!(TVariant, vt) == 60);
 #[cfg(all(not(windows), target_pointer_width = "32"))]

@@ -4,10 +4,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use diskbridge::call::{self, envelope};
-use diskbridge::error::{Error, ErrorCode};
-use diskbridge::progress::Progress;
-use diskbridge::runtime;
+use diskbridge::{error_reply, ErrorCode, Progress};
 use serde_json::{json, Value};
 
 use crate::abi::{Connection, MemoryManager};
@@ -103,7 +100,7 @@ impl Addin {
     /// A failure outside the library (a panic caught at the boundary, memory refused by the
     /// platform): kept and reported like any other.
     pub fn fail(&mut self, what: &str, code: ErrorCode, message: &str) {
-        self.report(what, envelope(Err(Error::new(code, message)), None));
+        self.report(what, error_reply(code, message));
     }
 
     /// Keeps an error reply in LastError and LastReply and reports "message [code]".
@@ -126,12 +123,12 @@ impl Addin {
             Action::Method(method) => {
                 let params = params_object(method, &member.slots, args).map_err(invalid_params)?;
                 let reply = self.call(&method.full_name(), Value::Object(params))?;
-                result_value(&reply["result"]).map_err(|e| envelope(Err(Error::new(ErrorCode::Internal, e)), None))
+                result_value(&reply["result"]).map_err(|e| error_reply(ErrorCode::Internal, e))
             }
             Action::Call => {
                 let (method, params) = (self.qualified(&text(0)?), text(1)?);
                 let params = if params.is_empty() { "{}" } else { &params };
-                let reply = call::call_blocking(&method, params, Progress::default());
+                let reply = diskbridge::call(&method, params);
                 let parsed: Value = serde_json::from_str(&reply).unwrap_or(Value::Null);
                 self.last_reply.clone_from(&reply);
                 if parsed["ok"] != json!(true) {
@@ -160,7 +157,7 @@ impl Addin {
 
     /// Runs a method, blocking, and keeps its reply in LastReply; `Err` if it failed.
     fn call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
-        let reply = runtime::block_on(call::run(method.to_string(), params, Progress::default()));
+        let reply = diskbridge::call_json(method, params, &Progress::default());
         self.last_reply = reply.to_string();
         if reply["ok"] == json!(true) {
             Ok(reply)
@@ -183,12 +180,12 @@ impl Addin {
     /// connection then.
     fn watch(&self, job_id: String) {
         let host = Arc::clone(&self.host);
-        runtime::runtime().spawn(async move {
+        diskbridge::spawn(async move {
             loop {
-                let status = call::run(
-                    "Jobs.Wait".to_string(),
+                let status = diskbridge::call_async(
+                    "Jobs.Wait",
                     json!({"job_id": job_id, "timeout_s": WATCH_SLICE_S}),
-                    Progress::default(),
+                    &Progress::default(),
                 )
                 .await;
                 if status["result"]["state"] != json!("running") {
@@ -203,7 +200,7 @@ impl Addin {
 }
 
 fn invalid_params(message: String) -> Value {
-    envelope(Err(Error::invalid_params(message)), None)
+    error_reply(ErrorCode::InvalidParams, message)
 }
 
 /// Property `index`'s international or Russian name.

@@ -9,7 +9,7 @@ use std::mem::size_of;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::{self, NonNull};
 
-use diskbridge::error::ErrorCode;
+use diskbridge::ErrorCode;
 
 use crate::abi::*;
 use crate::addin::{property_name, Addin};

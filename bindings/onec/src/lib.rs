@@ -2,7 +2,7 @@
 //! exports, and one class per module (`YandexID`, `YandexDisk`, `Yandex360`, `GoogleWorkspace`,
 //! `GoogleDrive`, `Library`) whose members are generated from the method registry.
 //!
-//! The vtables are written by hand (shared/reference/native-addin.md §4.2 says why): real
+//! The vtables are written by hand (docs/native-addin.md §4.2 says why): real
 //! destructor slots for OneScript, `extern "system"` methods, `c_long` wherever the headers say
 //! `long`, and no panic crossing the boundary. See docs/1c.md for how 1C code uses it.
 

@@ -1,6 +1,6 @@
 //! 1C values and JSON: the arguments of a call become a method's parameters object, and its
 //! result becomes a 1C value. Only the types both 1C and OneScript exchange are used (strings,
-//! booleans, numbers, binary data; native-addin.md §5.4).
+//! booleans, numbers, binary data; docs/native-addin.md §5.4).
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;

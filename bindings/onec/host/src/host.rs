@@ -261,6 +261,9 @@ pub fn main() {
         eprintln!("usage: onec-host <libdiskbridge_onec.so> <diskbridge-sandbox>");
         std::process::exit(2);
     };
+    // Before the add-in is loaded: a debug build of the library then also has the hidden
+    // `Library.Panic` that `panic_boundary` calls (the variable is read once).
+    std::env::set_var("DISKBRIDGE_TEST_PANIC", "1");
     let library = Library::open(addin);
     let memory = MemoryManager::new();
     check_exports(&library);
@@ -280,6 +283,9 @@ pub fn main() {
         "onec-host: {} classes created, inspected and torn down both ways",
         CLASSES.len()
     );
+
+    panic_boundary(&library, &memory);
+    println!("onec-host: a panicking method answered `internal` through Call and a job, and the add-in went on");
 
     let sandbox = Sandbox::start(sandbox_binary);
     round_trip(&library, &memory, &sandbox.url);
@@ -448,6 +454,35 @@ fn check_class(library: &Library, memory: &MemoryManager, class: &'static str, r
     assert_eq!(failure.last_error["error"]["code"], json!("unknown_job"));
 
     object.teardown(how);
+}
+
+/// The panic boundary through the add-in: the hidden `Library.Panic` answers `internal` through
+/// `Call` and through a job (whose end is still announced), and the object goes on serving calls.
+fn panic_boundary(library: &Library, memory: &MemoryManager) {
+    let object = Object::create(library, memory, "Library");
+    let reply = object.ok("Call", &[Arg::Str("Library.Panic"), Arg::Str("")]).json();
+    assert_eq!(reply["error"]["code"], json!("internal"), "{reply}");
+    assert_eq!(object.property("LastError").json(), reply);
+    let version = object.ok("Version", &[]).json();
+    assert!(version["version"].is_string(), "{version}");
+
+    let job = object.ok("StartJob", &[Arg::Str("Panic"), Arg::Str("")]);
+    let job = job.text();
+    let event = object
+        .connection
+        .wait_for_event(job, EVENT_TIMEOUT)
+        .expect("JobFinished arrives for a job that panicked");
+    assert_eq!(
+        (event.source.as_str(), event.message.as_str()),
+        ("DiskBridge", "JobFinished")
+    );
+    let status = object.ok("JobStatus", &[Arg::Str(job)]).json();
+    assert_eq!(status["state"], json!("failed"), "{status}");
+    assert_eq!(status["reply"]["error"]["code"], json!("internal"), "{status}");
+
+    let reply = object.ok("Call", &[Arg::Str("Version"), Arg::Str("")]).json();
+    assert_eq!(reply["ok"], json!(true), "{reply}");
+    object.teardown(Teardown::OneC);
 }
 
 /// The sandbox binary, started on a free port and killed at the end.

@@ -1,0 +1,61 @@
+//! docs/methods.md, rendered from the method list.
+
+use super::{Method, Origin, Presence};
+
+/// Renders docs/methods.md from the registry.
+pub(crate) fn methods_markdown(methods: &[&Method]) -> String {
+    let mut out = String::from(
+        "# Methods\n\n\
+         Generated from the registry (`cargo test` fails when this file is stale; \
+         `DISKBRIDGE_BLESS=1 cargo test --test generated` rewrites it). Call any method with \
+         `diskbridge_call(\"Module.Function\", params_json)` or its own export. Keys are matched \
+         case-insensitively and may also be given by their OPI English or Russian names; \
+         booleans accept \"true\"/\"false\" and numbers numeric strings. Every method accepts \
+         `options` (per-call configuration); API methods take `token` or `credentials`.\n",
+    );
+    let mut module = "";
+    for method in methods {
+        if method.module != module {
+            module = method.module;
+            out.push_str(&format!("\n## {module}\n"));
+        }
+        out.push_str(&format!("\n### {}\n\n", method.full_name()));
+        let origin = match method.origin {
+            Origin::Opi => "OPI function",
+            Origin::New => "new in diskbridge",
+        };
+        out.push_str(&format!(
+            "{} ({origin}). C export: `{}`.",
+            method.doc,
+            method.c_export()
+        ));
+        if !method.name_ru.is_empty() {
+            out.push_str(&format!(" Russian name: `{}.{}`.", method.module, method.name_ru));
+        }
+        for alias in method.aliases {
+            out.push_str(&format!(" Alias: `{alias}`."));
+        }
+        out.push_str(&format!("\n\nResult: {}\n\n", method.result));
+        out.push_str(
+            "| key | OPI name | Russian | CLI | type | required / default | |\n|---|---|---|---|---|---|---|\n",
+        );
+        for param in method.all_params() {
+            let presence = match param.presence {
+                Presence::Required => "required".to_string(),
+                Presence::Optional => "optional".to_string(),
+                Presence::Default(literal) => format!("`{literal}`"),
+            };
+            out.push_str(&format!(
+                "| `{}` | {} | {} | `--{}` | {} | {} | {} |\n",
+                param.key,
+                param.opi,
+                param.opi_ru,
+                param.cli,
+                param.ty.as_str(),
+                presence,
+                param.doc
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,188 @@
+//! Uploads and downloads of single files. An upload PUTs the raw bytes to an upload link with no
+//! Authorization header and confirms the stored size and md5; when the answer is lost, the Disk
+//! is asked whether the file arrived whole before it is sent again with a fresh link.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use url::Url;
+
+use super::api::{disk_path, get, invalid_answer, resource, resource_if_any, upload_link, wait_for_operation};
+use super::profile::PROFILE;
+use crate::error::{Error, ErrorCode, Result};
+use crate::log::Level;
+use crate::schema::Call;
+use crate::services::params;
+use crate::transfer::{self, Checksums, Downloaded, Expected, Sent, Sink, Source};
+use crate::transport::Context;
+
+pub(super) async fn upload_file(call: Call) -> Result<Value> {
+    if let Some(chunk) = call.args.opt_u64("chunk_size") {
+        if chunk < 64 * 1024 {
+            return Err(Error::invalid_params("`chunk_size` must be at least 65536 bytes"));
+        }
+    }
+    let source = params::source(&call.args)?;
+    let path = disk_path(call.args.str("path")?);
+    upload(&call.ctx, &path, &source, call.args.bool("overwrite")).await
+}
+
+/// What one PUT to an upload link came to.
+enum Put {
+    /// The file is stored, its size and md5 confirmed: its resource.
+    Stored(Value),
+    /// The service failed or the connection broke before the file arrived: send again.
+    Again(Error),
+}
+
+/// Uploads `source` to `path` and returns the stored resource once its size and md5 match what
+/// was sent. Every attempt asks for a fresh link: a failed one is not reused (docs/protocols.md
+/// §2.4).
+pub(super) async fn upload(ctx: &Context, path: &str, source: &Source, overwrite: bool) -> Result<Value> {
+    let retry = ctx.retry();
+    // The source's checksums, once a broken upload needed them.
+    let mut local: Option<Checksums> = None;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        // After a broken upload the file may be there, partly or whole: it is replaced.
+        let link = upload_link(ctx, path, overwrite || attempt > 1 && local.is_some()).await?;
+        let failure = match put_to_link(ctx, path, &link, source, &mut local).await? {
+            Put::Stored(stored) => return Ok(stored),
+            Put::Again(error) => error,
+        };
+        retry
+            .wait_again(attempt, failure, |error, wait| {
+                let wait = wait.as_secs_f64();
+                format!(
+                    "upload failed ({}); again with a new link in {wait:.1} s",
+                    error.message
+                )
+            })
+            .await?;
+    }
+}
+
+/// PUTs the source to the link, then waits for the Disk's operation and confirms what it
+/// stored. A broken connection may still have delivered the whole file: the Disk is asked.
+async fn put_to_link(
+    ctx: &Context,
+    path: &str,
+    link: &Value,
+    source: &Source,
+    local: &mut Option<Checksums>,
+) -> Result<Put> {
+    let href = link
+        .get("href")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid_answer("an upload link without href"))?;
+    let href = Url::parse(href).map_err(|_| invalid_answer("an unusable upload href"))?;
+    match transfer::put(ctx, &PROFILE, &href, source).await {
+        Ok((reply, sent)) if (200..=202).contains(&reply.status) => {
+            if reply.status == 202 {
+                if let Some(operation) = link.get("operation_id").and_then(Value::as_str) {
+                    wait_for_operation(ctx, operation).await?;
+                }
+            }
+            confirm_upload(ctx, path, &sent).await.map(Put::Stored)
+        }
+        Ok((reply, _)) if reply.status >= 500 => Ok(Put::Again(PROFILE.error(&reply))),
+        Ok((reply, _)) => Err(PROFILE.error(&reply)),
+        Err(error) if matches!(error.code, ErrorCode::Network | ErrorCode::Timeout) => {
+            let sums = match local.take() {
+                Some(sums) => sums,
+                None => source.checksums().await?,
+            };
+            if let Some(stored) = arrived_whole(ctx, path, &sums).await? {
+                let line = "the upload's answer was lost, but the file arrived whole: not sent again";
+                ctx.log(Level::Info, "transfer", line);
+                return Ok(Put::Stored(stored));
+            }
+            *local = Some(sums);
+            Ok(Put::Again(error))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The stored resource, if it matches `sums` (a broken upload that arrived anyway).
+async fn arrived_whole(ctx: &Context, path: &str, sums: &Checksums) -> Result<Option<Value>> {
+    let Some(stored) = resource_if_any(ctx, path, "type,size,md5").await? else {
+        return Ok(None);
+    };
+    let matches = stored.get("size").and_then(Value::as_u64) == Some(sums.size)
+        && stored
+            .get("md5")
+            .and_then(Value::as_str)
+            .is_some_and(|md5| md5.eq_ignore_ascii_case(&sums.md5));
+    if matches {
+        resource(ctx, path, None).await.map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// Reads the stored resource back and checks its size and md5 against what was sent. The md5
+/// may lag behind the upload for a moment (rclone waits for it too), so it is asked again.
+async fn confirm_upload(ctx: &Context, path: &str, sent: &Sent) -> Result<Value> {
+    let mut waited = Duration::ZERO;
+    loop {
+        let stored = resource(ctx, path, None).await?;
+        let size = stored.get("size").and_then(Value::as_u64);
+        match stored.get("md5").and_then(Value::as_str) {
+            Some(md5) if size == Some(sent.size) && md5.eq_ignore_ascii_case(&sent.md5) => return Ok(stored),
+            Some(md5) => {
+                return Err(Error::new(
+                    ErrorCode::ChecksumMismatch,
+                    format!(
+                        "the Disk stored {} bytes with md5 {md5}, but {} bytes with md5 {} were sent",
+                        size.unwrap_or(0),
+                        sent.size,
+                        sent.md5
+                    ),
+                )
+                .with_service(PROFILE.id))
+            }
+            None if waited < Duration::from_secs(10) => {
+                ctx.progress.sleep(Duration::from_millis(500)).await?;
+                waited += Duration::from_millis(500);
+            }
+            None => return Err(invalid_answer("a stored file without md5")),
+        }
+    }
+}
+
+/// What a file's resource says it holds.
+pub(super) fn expected_of(resource: &Value) -> Expected {
+    Expected {
+        size: resource.get("size").and_then(Value::as_u64),
+        md5: resource.get("md5").and_then(Value::as_str).map(String::from),
+        sha256: resource.get("sha256").and_then(Value::as_str).map(String::from),
+    }
+}
+
+pub(super) async fn download_file(call: Call) -> Result<Value> {
+    let path = disk_path(call.args.str("path")?);
+    let meta = resource(&call.ctx, &path, Some("type,size,md5,sha256")).await?;
+    if meta.get("type").and_then(Value::as_str) == Some("dir") {
+        return Err(Error::invalid_params(format!(
+            "{path} is a folder: use DownloadDirectory"
+        )));
+    }
+    let downloaded = download(&call.ctx, &path, &expected_of(&meta), params::sink(&call.args)).await?;
+    Ok(params::downloaded(&call.args, downloaded))
+}
+
+/// Downloads the file at `path` through its download link, asking for a fresh link when one
+/// expires.
+pub(super) async fn download(ctx: &Context, path: &str, expected: &Expected, sink: Sink) -> Result<Downloaded> {
+    transfer::download(ctx, &PROFILE, expected, sink, || async {
+        let link = get(ctx, "/resources/download", &[("path", path.to_string())]).await?;
+        let href = link
+            .get("href")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid_answer("a download link without href"))?;
+        Url::parse(href).map_err(|_| invalid_answer("an unusable download href"))
+    })
+    .await
+}

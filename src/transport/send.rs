@@ -1,0 +1,153 @@
+//! Sending a request: the token header with one refresh after a 401, then attempts under the
+//! retry context until one is final.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use serde_json::Value;
+
+use super::request::Body;
+use super::{
+    client, failure_error, failure_is_retryable, status_is_retryable, within, Context, Failure, Reply, Request,
+};
+use crate::error::Result;
+use crate::log::Level;
+
+/// Sends the request and returns the JSON of a successful answer; an HTTP error status becomes
+/// an error reply.
+pub(crate) async fn send_json(ctx: &Context, request: &Request) -> Result<Value> {
+    let reply = send(ctx, request).await?;
+    if reply.status >= 400 {
+        return Err(request.profile.error(&reply));
+    }
+    reply.json(request.profile)
+}
+
+/// Sends the request with the call's token (refreshing once after a 401 when `credentials`
+/// allow it) and retries; returns whatever status the service finally answered.
+pub(crate) async fn send(ctx: &Context, request: &Request) -> Result<Reply> {
+    let provider = if request.authorized { ctx.auth.as_ref() } else { None };
+    let mut refreshed_after_401 = false;
+    loop {
+        let authorization = match provider {
+            Some(provider) => Some(provider.authorization(ctx).await?),
+            None => None,
+        };
+        let reply = send_with_retries(ctx, request, authorization.as_deref()).await?;
+        if reply.status == 401 && !refreshed_after_401 {
+            if let Some(provider) = provider {
+                if provider.refresh_after_unauthorized(ctx).await? {
+                    refreshed_after_401 = true;
+                    continue;
+                }
+            }
+        }
+        return Ok(reply);
+    }
+}
+
+async fn send_with_retries(ctx: &Context, request: &Request, authorization: Option<&str>) -> Result<Reply> {
+    ctx.config.check_url(&request.url)?;
+    let client = client(&ctx.config)?;
+    let retry = ctx.retry();
+    let mut failures = 0;
+    loop {
+        ctx.progress.check()?;
+        let started = Instant::now();
+        let outcome = attempt(&client, ctx, request, authorization).await.map_err(|failure| {
+            (
+                failure_error(&request.method, &request.url, request.profile, &failure),
+                failure,
+            )
+        });
+        let (method, target, elapsed_ms) = (&request.method, request.target(), started.elapsed().as_millis());
+        let line = match &outcome {
+            Ok(reply) => format!("{method} {target} -> {} in {elapsed_ms} ms", reply.status),
+            Err((error, _)) => format!("{method} {target} failed in {elapsed_ms} ms: {}", error.message),
+        };
+        ctx.log(Level::Info, "http", &line);
+        let (retry_after, last) = match outcome {
+            Ok(reply) => {
+                let refused = request.profile.refused_for_rate(&reply);
+                if !status_is_retryable(reply.status, request.idempotent, refused) {
+                    return Ok(reply);
+                }
+                (reply.retry_after(), Ok(reply))
+            }
+            Err((error, failure)) => {
+                if !failure_is_retryable(request.idempotent, failure.never_sent()) {
+                    return Err(error);
+                }
+                (None, Err(error))
+            }
+        };
+        failures += 1;
+        let Some(wait) = retry.again(failures, retry_after) else {
+            return last;
+        };
+        ctx.log(
+            Level::Warn,
+            "http",
+            &format!(
+                "{} {}: retry {failures}/{} in {:.1} s{}",
+                request.method,
+                request.target(),
+                retry.policy().max_attempts - 1,
+                wait.as_secs_f64(),
+                if retry_after.is_some() { " (Retry-After)" } else { "" }
+            ),
+        );
+        retry.pause(wait).await?;
+    }
+}
+
+/// One attempt: the request built afresh, the whole answer read.
+async fn attempt(
+    client: &reqwest::Client,
+    ctx: &Context,
+    request: &Request,
+    authorization: Option<&str>,
+) -> std::result::Result<Reply, Failure> {
+    let config = &ctx.config;
+    let mut builder = client
+        .request(request.method.clone(), request.url.clone())
+        .timeout(Duration::from_secs_f64(config.timeouts.total_s));
+    if !request
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("user-agent"))
+    {
+        builder = builder.header(USER_AGENT, &config.user_agent);
+    }
+    if let Some(authorization) = authorization {
+        builder = builder.header(AUTHORIZATION, authorization);
+    }
+    for (name, value) in &request.headers {
+        builder = builder.header(*name, value);
+    }
+    builder = match &request.body {
+        Body::Empty => builder,
+        Body::Form(pairs) => builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish(),
+        ),
+        Body::Json(value) => builder
+            .header(CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(value.to_string()),
+        Body::Bytes(content_type, bytes) => builder.header(CONTENT_TYPE, content_type).body(bytes.clone()),
+    };
+    let idle = Duration::from_secs_f64(config.timeouts.read_s);
+    let mut response = within(idle, builder.send()).await?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let mut body = Vec::new();
+    while let Some(chunk) = within(idle, response.chunk()).await? {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Reply {
+        status,
+        headers,
+        body: body.into(),
+    })
+}
