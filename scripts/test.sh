@@ -66,7 +66,8 @@ windows_built="$root/target/cross/$windows_target/release"
 scripts/test-windows.sh x86_64 "$windows_built" "$windows_built/onec-host.exe"
 
 step "secret audit of the whole run"
-cargo test --test secret_audit -- --ignored --exact whole_run_audit
+# --workspace: the same feature set as the other test builds, so nothing is compiled again.
+cargo test --workspace --test secret_audit -- --ignored --exact whole_run_audit
 
 # Last, so that a stray citation does not hide the result of any test above.
 step "every citation points inside the repository"
