@@ -284,17 +284,18 @@ impl TokenProvider for Session {
             if matches!(self.renewal, Renewal::None) {
                 return Ok(false);
             }
-            ctx.log(
-                Level::Info,
-                "auth",
-                "the service refused the access token (401): refreshing it",
-            );
             match &self.renewal {
                 Renewal::File(..) => {
+                    let line = "the service refused the access token (401): renewing it unless the credentials file already holds another";
+                    ctx.log(Level::Info, "auth", line);
                     let refused = state.access_token.clone();
                     self.sync_with_file(ctx, &mut state, refused.as_deref()).await?
                 }
-                _ => self.refresh(ctx, &mut state).await?,
+                _ => {
+                    let line = "the service refused the access token (401): refreshing it";
+                    ctx.log(Level::Info, "auth", line);
+                    self.refresh(ctx, &mut state).await?
+                }
             }
             Ok(true)
         }
