@@ -600,9 +600,22 @@ fn eight_processes_share_one_sign_in_while_the_token_keeps_expiring() {
         "the tokens did keep expiring"
     );
 
-    // The file holds the one live refresh token, and nothing else was left beside it.
+    // The file holds the one live refresh token, and nothing else was left beside it: every
+    // refresh token spent on the way is refused now (asked first: these calls spend nothing),
+    // the file's one is honoured.
     assert_eq!(dir.entries(), ["tokens.json", "tokens.json.lock"]);
-    assert!(refresh_token_works(&sb, &read_json(&path)["refresh_token"]));
+    let left = read_json(&path)["refresh_token"].clone();
+    assert!(spent.iter().all(|(token, _)| json!(token) != left));
+    let honoured: Vec<_> = spent
+        .iter()
+        .filter(|(token, _)| refresh_token_works(&sb, &json!(token)))
+        .collect();
+    assert!(
+        honoured.is_empty(),
+        "{} spent refresh tokens still work",
+        honoured.len()
+    );
+    assert!(refresh_token_works(&sb, &left));
 }
 
 /// The refusals offered to the workers: a 401 for the next Disk request, and the next one only
