@@ -19,6 +19,8 @@ use crate::log;
 /// The environment variable that points every endpoint at a sandbox when nothing else was
 /// configured.
 pub(crate) const SANDBOX_ENV: &str = "DISKBRIDGE_SANDBOX";
+/// The longest `timeouts.lock_s`: an hour.
+const MAX_LOCK_S: f64 = 3600.0;
 
 /// A base URL a service is reached at, declared by the service: its name in
 /// `configuration.endpoints`, the real service's URL, and its path prefix in the sandbox
@@ -97,6 +99,8 @@ pub(crate) struct Timeouts {
     pub total_s: f64,
     /// Transfers get `total_s` plus their size at this rate, so the total grows with the file.
     pub min_rate_kib_s: u64,
+    /// How long a call waits for the lock of its `credentials_file` (another process renewing).
+    pub lock_s: f64,
 }
 
 impl Default for Timeouts {
@@ -106,7 +110,15 @@ impl Default for Timeouts {
             read_s: 60.0,
             total_s: 300.0,
             min_rate_kib_s: 64,
+            lock_s: 60.0,
         }
+    }
+}
+
+impl Timeouts {
+    /// How long to wait for the lock of a credentials file.
+    pub(crate) fn lock_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.lock_s)
     }
 }
 
@@ -219,6 +231,11 @@ impl Config {
         let t = &self.timeouts;
         if !(t.connect_s > 0.0 && t.read_s > 0.0 && t.total_s > 0.0 && t.min_rate_kib_s > 0) {
             return Err(Error::invalid_params("timeouts must be greater than zero"));
+        }
+        if !(t.lock_s > 0.0 && t.lock_s <= MAX_LOCK_S) {
+            return Err(Error::invalid_params(format!(
+                "`timeouts.lock_s` must be greater than zero and at most {MAX_LOCK_S}"
+            )));
         }
         if self.transfers.operation_timeout_s <= 0.0 || self.transfers.operation_timeout_s.is_nan() {
             return Err(Error::invalid_params(

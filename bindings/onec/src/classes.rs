@@ -327,7 +327,18 @@ mod tests {
         let disk = class("YandexDisk").unwrap();
         let member = &disk.members[disk.find_member("UploadFile").unwrap()];
         let names: Vec<&str> = member.slots.iter().map(|s| s.name).collect();
-        assert_eq!(names, ["Token", "Path", "File", "Overwrite", "credentials", "options"]);
+        assert_eq!(
+            names,
+            [
+                "Token",
+                "Path",
+                "File",
+                "Overwrite",
+                "credentials",
+                "options",
+                "credentials_file"
+            ]
+        );
         assert!(member.slots[1].required());
         assert_eq!(member.slots[0].default, Some(Value::String(String::new())));
         assert_eq!(member.slots[3].default, Some(Value::Bool(false)));

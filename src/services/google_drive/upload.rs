@@ -118,7 +118,7 @@ struct UploadOptions {
 
 fn upload_options(args: &Args) -> Result<UploadOptions> {
     let chunk = args.opt_u64("chunk_size").unwrap_or(8 * 1024 * 1024);
-    if chunk == 0 || chunk % CHUNK_UNIT != 0 {
+    if chunk == 0 || !chunk.is_multiple_of(CHUNK_UNIT) {
         return Err(Error::invalid_params(
             "`chunk_size` must be a multiple of 256 KiB (262144 bytes), as Drive requires",
         ));
