@@ -5,7 +5,8 @@
 # build under Wine (C tests, the 1C host with MSVC's layout, the CLI), the whole-run secret audit,
 # the freshness of the generated files (header, exports, docs; scripts/regenerate.sh --check) and
 # the rule that no file cites a file outside the repository. Every test talks to 127.0.0.1 only;
-# the check of `pip install ./bindings/python` fetches setuptools from the package index.
+# the check of `pip install ./bindings/python` fetches setuptools from the package index, and the
+# python caldav client test installs caldav from it.
 # Missing tools (valgrind; for the Windows step Debian's rustc-web and rust-web-src, mingw-w64 and
 # Wine) are installed with apt.
 set -euo pipefail
@@ -23,9 +24,13 @@ export DISKBRIDGE_LOG_LEVEL=debug
 export DISKBRIDGE_SANDBOX_SECRETS_FILE="$audit/secrets.txt"
 unset DISKBRIDGE_SANDBOX
 
-if ! command -v valgrind >/dev/null 2>&1; then
-  step "installing valgrind"
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq valgrind >/dev/null; fi
+# valgrind for the C and 1C tests; curl is one of the independent clients the sandbox is tested with.
+missing=()
+for tool in valgrind curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing ${missing[*]}"
+  sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 step "cargo fmt --check"
@@ -54,6 +59,9 @@ bindings/onec/run-tests.sh
 
 step "Python tests (unittest against the sandbox) and pip install ./bindings/python"
 bindings/python/run-tests.sh
+
+step "python caldav against the sandbox's CalDAV listener (a virtual environment from the package index)"
+sandbox/tests/clients/run-caldav.sh
 
 # The Windows target the release ships (scripts/build-release.sh); i686 is tested by the release
 # build's check (docs/windows-build.md says why not here).
