@@ -1,0 +1,188 @@
+//! Benchmark: folder trees of many small files on a link with a round-trip time, through the C
+//! ABI against the sandbox binary (its own process, so the figures of this process are the
+//! library's). A folder of 1,000 files of 4–64 KiB, the sandbox's `rtt_ms` at 50:
+//! UploadDirectory and DownloadDirectory at the default concurrency beside concurrency 1; then
+//! the second, unchanged UploadDirectory: its time and the bytes this process read meanwhile
+//! (rchar of /proc/self/io: file reads and the service's answers alike — on an unchanged tree,
+//! answers only); and the peak RSS of the process.
+//!
+//! `scripts/bench-tree.sh [FILES] [RTT_MS]` builds everything in release mode and runs this.
+
+use std::ffi::{CStr, CString};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use diskbridge::ffi::{diskbridge_call, diskbridge_free};
+use diskbridge_sandbox::{YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
+use serde_json::{json, Value};
+
+fn call(method: &str, params: &Value) -> Value {
+    let method_c = CString::new(method).unwrap();
+    let params_c = CString::new(params.to_string()).unwrap();
+    // SAFETY: valid C strings; the reply is read once and freed once.
+    let text = unsafe {
+        let reply = diskbridge_call(method_c.as_ptr(), params_c.as_ptr());
+        let text = CStr::from_ptr(reply).to_string_lossy().into_owned();
+        diskbridge_free(reply);
+        text
+    };
+    let reply: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(reply["ok"], json!(true), "{method} failed: {}", reply["error"]);
+    reply["result"].clone()
+}
+
+/// A figure of /proc/self/<file>: the number after `key`.
+fn proc_self(file: &str, key: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/self/{file}")).unwrap_or_default();
+    text.lines()
+        .find_map(|line| line.strip_prefix(key))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+struct SandboxProcess(Child);
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_sandbox(binary: &Path) -> (SandboxProcess, String) {
+    let mut child = Command::new(binary)
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the sandbox binary starts (build it with cargo build --release -p diskbridge-sandbox)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (SandboxProcess(child), line.trim().to_string())
+}
+
+fn curl_post(url: &str, form: &[&str]) {
+    let status = Command::new("curl")
+        .args(["--silent", "--fail", "--output", "/dev/null"])
+        .args(form)
+        .arg(url)
+        .status()
+        .expect("curl runs");
+    assert!(status.success(), "curl {url} failed");
+}
+
+/// A signed-in token: the device flow, with the person's approval played here.
+fn sign_in(options: &Value) -> Value {
+    let code = call(
+        "YandexID.GetConfirmationCode",
+        &json!({"client_id": YANDEX_CLIENT_ID, "options": options}),
+    );
+    let user_code = format!("user_code={}", code["user_code"].as_str().unwrap());
+    curl_post(
+        code["verification_url"].as_str().unwrap(),
+        &["--data-urlencode", &user_code],
+    );
+    let tokens = call(
+        "YandexID.WaitForToken",
+        &json!({"client_id": YANDEX_CLIENT_ID, "client_secret": YANDEX_CLIENT_SECRET, "device_code": code["device_code"], "options": options}),
+    );
+    tokens["access_token"].clone()
+}
+
+/// `count` files of 4–64 KiB in ten folders; their total size.
+fn make_tree(dir: &Path, count: usize) -> u64 {
+    let mut total = 0;
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..count {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let size = 4096 + (seed % (60 * 1024)) as usize;
+        let folder = dir.join(format!("d{}", i % 10));
+        std::fs::create_dir_all(&folder).unwrap();
+        let bytes: Vec<u8> = (0..size).map(|j| (j as u64 ^ seed) as u8).collect();
+        std::fs::write(folder.join(format!("f{i:04}.bin")), bytes).unwrap();
+        total += size as u64;
+    }
+    total
+}
+
+/// Runs `method` with `params` at `concurrency`: seconds taken, bytes this process read.
+fn timed(method: &str, params: &Value, concurrency: u32, options: &Value) -> (f64, u64, Value) {
+    let mut params = params.clone();
+    let mut options = options.clone();
+    options["transfers"] = json!({"concurrency": concurrency});
+    params["options"] = options;
+    let read_before = proc_self("io", "rchar:");
+    let started = Instant::now();
+    let result = call(method, &params);
+    (
+        started.elapsed().as_secs_f64(),
+        proc_self("io", "rchar:") - read_before,
+        result,
+    )
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let files: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let rtt_ms: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(50);
+    let sandbox_binary = PathBuf::from(
+        args.next()
+            .unwrap_or_else(|| "target/release/diskbridge-sandbox".into()),
+    );
+    let (_sandbox, url) = start_sandbox(&sandbox_binary);
+    curl_post(
+        &format!("{url}/_sandbox/settings"),
+        &["--json", &json!({"rtt_ms": rtt_ms}).to_string()],
+    );
+    let options = json!({"sandbox": url});
+    let token = sign_in(&options);
+    let dir = std::env::temp_dir().join(format!("diskbridge-bench-tree-{}", std::process::id()));
+    let tree = dir.join("tree");
+    let bytes = make_tree(&tree, files);
+    let default = call("Library.GetConfiguration", &json!({}))["transfers"]["concurrency"]
+        .as_u64()
+        .unwrap() as u32;
+    println!(
+        "Yandex Disk folder of {files} files ({:.1} MB), sandbox rtt_ms {rtt_ms} at {url}",
+        bytes as f64 / 1e6
+    );
+
+    let up = |path: &str, concurrency: u32| {
+        let params = json!({"token": token, "local_dir": tree, "path": path});
+        timed("YandexDisk.UploadDirectory", &params, concurrency, &options)
+    };
+    let down = |path: &str, into: &str, concurrency: u32| {
+        let params = json!({"token": token, "path": path, "local_dir": dir.join(into)});
+        timed("YandexDisk.DownloadDirectory", &params, concurrency, &options)
+    };
+    let (up_1, _, _) = up("/bench-1", 1);
+    let (up_n, _, result) = up("/bench-n", default);
+    assert_eq!(result["uploaded"], json!(files), "{result}");
+    println!(
+        "UploadDirectory   concurrency 1: {up_1:>7.2} s   concurrency {default}: {up_n:>7.2} s   {:.2}x",
+        up_1 / up_n
+    );
+    let (down_1, _, _) = down("/bench-n", "down-1", 1);
+    let (down_n, _, result) = down("/bench-n", "down-n", default);
+    assert_eq!(result["downloaded"], json!(files), "{result}");
+    println!(
+        "DownloadDirectory concurrency 1: {down_1:>7.2} s   concurrency {default}: {down_n:>7.2} s   {:.2}x",
+        down_1 / down_n
+    );
+    let (again, read, result) = up("/bench-n", default);
+    assert_eq!(result["skipped"], json!(files), "{result}");
+    println!(
+        "unchanged UploadDirectory, concurrency {default}: {again:.2} s, {read} bytes read by this process (the tree holds {bytes}; answers included)"
+    );
+    println!(
+        "peak RSS of the library's process: {:.1} MiB",
+        proc_self("status", "VmHWM:") as f64 / 1024.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
