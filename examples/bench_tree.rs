@@ -1,21 +1,19 @@
 //! Benchmark: folder trees of many small files on a link with a round-trip time, through the C
-//! ABI against the sandbox binary (its own process, so the figures of this process are the
-//! library's). A folder of 1,000 files of 4–64 KiB, the sandbox's `rtt_ms` at 50:
+//! ABI against the sandbox (in this process: the figures below cover both sides). A folder of
+//! 1,000 files of 4–64 KiB, the sandbox's `rtt_ms` at 50:
 //! UploadDirectory and DownloadDirectory at the default concurrency beside concurrency 1; then
 //! the second, unchanged UploadDirectory: its time and the bytes this process read meanwhile
-//! (rchar of /proc/self/io: file reads and the service's answers alike — on an unchanged tree,
-//! answers only); and the peak RSS of the process.
+//! (rchar of /proc/self/io: file reads and socket reads alike, the sandbox's too — on an
+//! unchanged tree, requests and answers only); and the peak RSS of the process.
 //!
 //! `scripts/bench-tree.sh [FILES] [RTT_MS]` builds everything in release mode and runs this.
 
 use std::ffi::{CStr, CString};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Instant;
 
 use diskbridge::ffi::{diskbridge_call, diskbridge_free};
-use diskbridge_sandbox::{YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
+use diskbridge_sandbox::{Sandbox, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use serde_json::{json, Value};
 
 fn call(method: &str, params: &Value) -> Value {
@@ -43,36 +41,10 @@ fn proc_self(file: &str, key: &str) -> u64 {
         .unwrap_or(0)
 }
 
-struct SandboxProcess(Child);
-
-impl Drop for SandboxProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_sandbox(binary: &Path) -> (SandboxProcess, String) {
-    let mut child = Command::new(binary)
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the sandbox binary starts (build it with cargo build --release -p diskbridge-sandbox)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    (SandboxProcess(child), line.trim().to_string())
-}
-
-fn curl_post(url: &str, form: &[&str]) {
-    let status = Command::new("curl")
-        .args(["--silent", "--fail", "--output", "/dev/null"])
-        .args(form)
-        .arg(url)
-        .status()
-        .expect("curl runs");
-    assert!(status.success(), "curl {url} failed");
+/// The sandbox's control endpoints and the person's approval, as a browser would send them.
+fn post(url: &str, body: reqwest::blocking::RequestBuilder) {
+    let response = body.send().unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    assert!(response.status().is_success(), "POST {url}: {}", response.status());
 }
 
 /// A signed-in token: the device flow, with the person's approval played here.
@@ -81,10 +53,12 @@ fn sign_in(options: &Value) -> Value {
         "YandexID.GetConfirmationCode",
         &json!({"client_id": YANDEX_CLIENT_ID, "options": options}),
     );
-    let user_code = format!("user_code={}", code["user_code"].as_str().unwrap());
-    curl_post(
-        code["verification_url"].as_str().unwrap(),
-        &["--data-urlencode", &user_code],
+    let page = code["verification_url"].as_str().unwrap();
+    let http = reqwest::blocking::Client::new();
+    post(
+        page,
+        http.post(page)
+            .form(&[("user_code", code["user_code"].as_str().unwrap())]),
     );
     let tokens = call(
         "YandexID.WaitForToken",
@@ -131,15 +105,11 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let files: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let rtt_ms: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(50);
-    let sandbox_binary = PathBuf::from(
-        args.next()
-            .unwrap_or_else(|| "target/release/diskbridge-sandbox".into()),
-    );
-    let (_sandbox, url) = start_sandbox(&sandbox_binary);
-    curl_post(
-        &format!("{url}/_sandbox/settings"),
-        &["--json", &json!({"rtt_ms": rtt_ms}).to_string()],
-    );
+    let sandbox = Sandbox::start().expect("the sandbox starts");
+    let url = sandbox.url().to_string();
+    let settings = format!("{url}/_sandbox/settings");
+    let http = reqwest::blocking::Client::new();
+    post(&settings, http.post(&settings).json(&json!({"rtt_ms": rtt_ms})));
     let options = json!({"sandbox": url});
     let token = sign_in(&options);
     let dir = std::env::temp_dir().join(format!("diskbridge-bench-tree-{}", std::process::id()));
@@ -178,10 +148,10 @@ fn main() {
     let (again, read, result) = up("/bench-n", default);
     assert_eq!(result["skipped"], json!(files), "{result}");
     println!(
-        "unchanged UploadDirectory, concurrency {default}: {again:.2} s, {read} bytes read by this process (the tree holds {bytes}; answers included)"
+        "unchanged UploadDirectory, concurrency {default}: {again:.2} s, {read} bytes read by the process (the tree holds {bytes}; sockets of both sides included)"
     );
     println!(
-        "peak RSS of the library's process: {:.1} MiB",
+        "peak RSS of the process (library and sandbox): {:.1} MiB",
         proc_self("status", "VmHWM:") as f64 / 1024.0
     );
     let _ = std::fs::remove_dir_all(&dir);

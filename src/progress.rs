@@ -180,3 +180,30 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_add_up_and_the_sum_never_goes_back() {
+        let progress = Progress::default();
+        let shares = Shares::new(300);
+        let (a, b) = (progress.share(&shares, 100), progress.share(&shares, 200));
+        a.report(60, 100).unwrap();
+        b.report(50, 200).unwrap();
+        assert_eq!(progress.counters(), (110, 300));
+        // A part that starts over (a download whose server ignored Range) takes its bytes
+        // back from the sum, but the host is never told less than before.
+        b.report(10, 200).unwrap();
+        assert_eq!(progress.counters(), (110, 300));
+        b.report(90, 200).unwrap();
+        assert_eq!(progress.counters(), (150, 300));
+        // A part reports no more than its size.
+        a.report(500, 100).unwrap();
+        b.report(200, 200).unwrap();
+        assert_eq!(progress.counters(), (300, 300));
+        progress.cancel();
+        assert!(a.report(100, 100).is_err(), "cancellation is shared");
+    }
+}
