@@ -417,3 +417,89 @@ fn drive_trees_back_up_unread_when_unchanged_and_restore() {
     let error = err(call("DownloadDirectory", json!({"local_dir": restore.0})));
     assert_eq!(error["code"], "invalid_params");
 }
+
+#[test]
+fn a_service_account_backs_up_to_its_shared_drive_and_is_told_about_them_without() {
+    let sb = sandbox();
+    let key = sb.service_account_key();
+    let token = ok(sb.call(
+        "GoogleDrive.GetServiceAccountToken",
+        json!({"key": key, "scope": "drive"}),
+    ))["access_token"]
+        .clone();
+    let call = |method: &str, mut params: Value| {
+        params["token"] = token.clone();
+        sb.call(&format!("GoogleDrive.{method}"), params)
+    };
+    let drives = ok(call("GetSharedDrives", json!({})));
+    let drive_id = drives[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(drive_id, diskbridge_sandbox::GOOGLE_SHARED_DRIVE_ID, "{drives}");
+    let named_ru = ok(sb.call("GoogleDrive.ПолучитьСписокОбщихДисков", json!({"token": token})));
+    assert_eq!(named_ru, drives);
+
+    let dir = TempDir::new("shared-drive");
+    std::fs::create_dir_all(dir.path("nightly")).unwrap();
+    std::fs::write(dir.path("nightly/db.bak"), pattern(700_000, 9)).unwrap();
+    std::fs::write(dir.path("readme.txt"), b"restore with DownloadDirectory").unwrap();
+
+    // My Drive: a service account has no storage of its own, and the hint says where to go.
+    let refused = err(call("UploadDirectory", json!({"local_dir": dir.0})));
+    assert_eq!(refused["code"], "quota_exceeded", "{refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("shared drive") && message.contains("drive_id"),
+        "{message}"
+    );
+
+    sb.clear_requests();
+    let stored = ok(call(
+        "UploadDirectory",
+        json!({"local_dir": dir.0, "drive_id": drive_id}),
+    ));
+    assert_eq!(
+        (stored["uploaded"].clone(), stored["errors"].clone()),
+        (json!(2), json!([]))
+    );
+    let drive_calls = sb.requests_to("");
+    let drive_calls: Vec<&Value> = drive_calls
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().starts_with("/google-apis/"))
+        .collect();
+    assert!(
+        drive_calls
+            .iter()
+            .all(|r| r["query"].to_string().contains("supportsAllDrives=true")),
+        "every Drive call supports shared drives: {drive_calls:?}"
+    );
+    let files = ok(call("GetFilesList", json!({"drive_id": drive_id})));
+    let mut names: Vec<&str> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["db.bak", "readme.txt"]);
+    let folders = ok(call("GetDirectoriesList", json!({"drive_id": drive_id})));
+    assert_eq!(folders[0]["name"], "nightly");
+    assert!(
+        ok(call("GetFilesList", json!({}))).as_array().unwrap().is_empty(),
+        "nothing in My Drive"
+    );
+
+    let again = ok(call(
+        "UploadDirectory",
+        json!({"local_dir": dir.0, "drive_id": drive_id}),
+    ));
+    assert_eq!(again["skipped"], 2);
+    let restore = TempDir::new("shared-drive-restore");
+    let restored = ok(call(
+        "DownloadDirectory",
+        json!({"drive_id": drive_id, "local_dir": restore.0}),
+    ));
+    assert_eq!(restored["downloaded"], 2, "{restored}");
+    assert_eq!(
+        std::fs::read(restore.path("nightly/db.bak")).unwrap(),
+        pattern(700_000, 9)
+    );
+}
