@@ -2,15 +2,21 @@
 //! ABI against the sandbox (in this process: the figures below cover both sides). A folder of
 //! 1,000 files of 4–64 KiB, the sandbox's `rtt_ms` at 50:
 //! UploadDirectory and DownloadDirectory at the default concurrency beside concurrency 1; then
-//! the second, unchanged UploadDirectory: its time and the bytes this process read meanwhile
-//! (rchar of /proc/self/io: file reads and socket reads alike, the sandbox's too — on an
-//! unchanged tree, requests and answers only); and the peak RSS of the process.
+//! the second, unchanged UploadDirectory: its time and the bytes it read from the local files;
+//! then the same with every file touched (new modification time, same content: hashed, not
+//! uploaded), the control that shows the measure sees file reads; and the peak RSS of the process.
+//!
+//! Bytes read from files: before each of the two runs the tree's files are dropped from the page
+//! cache (`sync`, then GNU dd's `iflag=nocache count=0` per file), so any read of their content
+//! goes to the disk and counts in `read_bytes` of /proc/self/io, which sockets never touch.
+//! `rchar` (every read(), sockets and the in-process sandbox included) is printed beside it.
 //!
 //! `scripts/bench-tree.sh [FILES] [RTT_MS]` builds everything in release mode and runs this.
 
 use std::ffi::{CStr, CString};
-use std::path::Path;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime};
 
 use diskbridge::ffi::{diskbridge_call, diskbridge_free};
 use diskbridge_sandbox::{Sandbox, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
@@ -85,20 +91,60 @@ fn make_tree(dir: &Path, count: usize) -> u64 {
     total
 }
 
-/// Runs `method` with `params` at `concurrency`: seconds taken, bytes this process read.
-fn timed(method: &str, params: &Value, concurrency: u32, options: &Value) -> (f64, u64, Value) {
+/// Every file under `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// Drops the files under `dir` from the page cache: reading them again goes to the disk.
+fn evict(dir: &Path) {
+    assert!(Command::new("sync").status().unwrap().success());
+    for file in files_under(dir) {
+        let status = Command::new("dd")
+            .arg(format!("if={}", file.display()))
+            .args(["iflag=nocache", "count=0", "status=none"])
+            .status()
+            .expect("GNU dd");
+        assert!(status.success(), "dd iflag=nocache {}", file.display());
+    }
+}
+
+/// What a run cost: seconds, bytes read from the disk (`read_bytes`), bytes read by any read()
+/// (`rchar`).
+struct Cost {
+    seconds: f64,
+    disk: u64,
+    any: u64,
+}
+
+/// Runs `method` with `params` at `concurrency`.
+fn timed(method: &str, params: &Value, concurrency: u32, options: &Value) -> (Cost, Value) {
     let mut params = params.clone();
     let mut options = options.clone();
     options["transfers"] = json!({"concurrency": concurrency});
     params["options"] = options;
-    let read_before = proc_self("io", "rchar:");
+    let disk_before = proc_self("io", "read_bytes:");
+    let any_before = proc_self("io", "rchar:");
     let started = Instant::now();
     let result = call(method, &params);
-    (
-        started.elapsed().as_secs_f64(),
-        proc_self("io", "rchar:") - read_before,
-        result,
-    )
+    let cost = Cost {
+        seconds: started.elapsed().as_secs_f64(),
+        disk: proc_self("io", "read_bytes:") - disk_before,
+        any: proc_self("io", "rchar:") - any_before,
+    };
+    (cost, result)
 }
 
 fn main() {
@@ -131,24 +177,46 @@ fn main() {
         let params = json!({"token": token, "path": path, "local_dir": dir.join(into)});
         timed("YandexDisk.DownloadDirectory", &params, concurrency, &options)
     };
-    let (up_1, _, _) = up("/bench-1", 1);
-    let (up_n, _, result) = up("/bench-n", default);
+    let (up_1, _) = up("/bench-1", 1);
+    let (up_n, result) = up("/bench-n", default);
     assert_eq!(result["uploaded"], json!(files), "{result}");
     println!(
-        "UploadDirectory   concurrency 1: {up_1:>7.2} s   concurrency {default}: {up_n:>7.2} s   {:.2}x",
-        up_1 / up_n
+        "UploadDirectory   concurrency 1: {:>7.2} s   concurrency {default}: {:>7.2} s   {:.2}x",
+        up_1.seconds,
+        up_n.seconds,
+        up_1.seconds / up_n.seconds
     );
-    let (down_1, _, _) = down("/bench-n", "down-1", 1);
-    let (down_n, _, result) = down("/bench-n", "down-n", default);
+    let (down_1, _) = down("/bench-n", "down-1", 1);
+    let (down_n, result) = down("/bench-n", "down-n", default);
     assert_eq!(result["downloaded"], json!(files), "{result}");
     println!(
-        "DownloadDirectory concurrency 1: {down_1:>7.2} s   concurrency {default}: {down_n:>7.2} s   {:.2}x",
-        down_1 / down_n
+        "DownloadDirectory concurrency 1: {:>7.2} s   concurrency {default}: {:>7.2} s   {:.2}x",
+        down_1.seconds,
+        down_n.seconds,
+        down_1.seconds / down_n.seconds
     );
-    let (again, read, result) = up("/bench-n", default);
+    evict(&tree);
+    let (again, result) = up("/bench-n", default);
     assert_eq!(result["skipped"], json!(files), "{result}");
     println!(
-        "unchanged UploadDirectory, concurrency {default}: {again:.2} s, {read} bytes read by the process (the tree holds {bytes}; sockets of both sides included)"
+        "unchanged UploadDirectory, concurrency {default}: {:.2} s, {} bytes read from the disk (the tree holds {bytes}); rchar {} (sockets of both sides)",
+        again.seconds, again.disk, again.any
+    );
+    let touched = SystemTime::now() + Duration::from_secs(60);
+    for file in files_under(&tree) {
+        let handle = std::fs::File::options().write(true).open(&file).unwrap();
+        handle.set_modified(touched).unwrap();
+    }
+    evict(&tree);
+    let (hashed, result) = up("/bench-n", default);
+    assert_eq!(
+        (result["skipped"].clone(), result["uploaded"].clone()),
+        (json!(files), json!(0)),
+        "{result}"
+    );
+    println!(
+        "touched (new mtime, same content) UploadDirectory, concurrency {default}: {:.2} s, {} bytes read from the disk: hashed, not uploaded",
+        hashed.seconds, hashed.disk
     );
     println!(
         "peak RSS of the process (library and sandbox): {:.1} MiB",
