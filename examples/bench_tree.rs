@@ -9,7 +9,9 @@
 //! Bytes read from files: before each of the two runs the tree's files are dropped from the page
 //! cache (`sync`, then GNU dd's `iflag=nocache count=0` per file), so any read of their content
 //! goes to the disk and counts in `read_bytes` of /proc/self/io, which sockets never touch.
-//! `rchar` (every read(), sockets and the in-process sandbox included) is printed beside it.
+//! `rchar` is printed beside it: every byte the process took through read() from files and pipes,
+//! page cache or not (sockets are read with recv() and do not count; reading /proc/self/io for
+//! the figure itself costs a few hundred bytes).
 //!
 //! `scripts/bench-tree.sh [FILES] [RTT_MS]` builds everything in release mode and runs this.
 
@@ -199,7 +201,7 @@ fn main() {
     let (again, result) = up("/bench-n", default);
     assert_eq!(result["skipped"], json!(files), "{result}");
     println!(
-        "unchanged UploadDirectory, concurrency {default}: {:.2} s, {} bytes read from the disk (the tree holds {bytes}); rchar {} (sockets of both sides)",
+        "unchanged UploadDirectory, concurrency {default}: {:.2} s, {} bytes read from the disk (the tree holds {bytes}); rchar {} (read() of files, cached or not)",
         again.seconds, again.disk, again.any
     );
     let touched = SystemTime::now() + Duration::from_secs(60);

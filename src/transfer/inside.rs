@@ -45,7 +45,10 @@ mod tests {
     fn a_folder_swapped_for_a_link_is_refused() {
         let mut random = [0u8; 6];
         getrandom::fill(&mut random).unwrap();
-        let base = std::env::temp_dir().join(format!("diskbridge-inside-{}", super::super::hex(&random)));
+        let base = std::env::temp_dir().join(format!(
+            "diskbridge-inside-{:012x}",
+            u64::from_le_bytes([random[0], random[1], random[2], random[3], random[4], random[5], 0, 0])
+        ));
         let (root, outside) = (base.join("root"), base.join("outside"));
         std::fs::create_dir_all(root.join("sub")).unwrap();
         std::fs::create_dir_all(&outside).unwrap();
