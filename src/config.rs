@@ -72,18 +72,28 @@ pub(crate) struct Transfers {
     /// A download without `save_path` is returned as base64 up to this size.
     pub inline_max_bytes: u64,
     /// User-Agent of the Yandex Disk upload-link request: the service slows some media types
-    /// down by user agent (docs/peers.md); absent: `user_agent`.
+    /// down for unknown agents, so by default the link is asked for as the Disk's desktop
+    /// client asks, as yadisk and rclone do (docs/peers.md §2); null: `user_agent`.
     pub upload_link_user_agent: Option<String>,
     /// How long `wait` polls an asynchronous operation before giving up.
     pub operation_timeout_s: f64,
+    /// How many files a folder transfer moves at once.
+    pub concurrency: u32,
 }
+
+/// The Disk desktop client's User-Agent, which yadisk sends on upload-link requests.
+pub(crate) const DESKTOP_CLIENT_USER_AGENT: &str = "Yandex.Disk {\"os\":\"windows\"}";
+
+/// The most files a folder transfer may move at once.
+pub(crate) const MAX_CONCURRENCY: u32 = 32;
 
 impl Default for Transfers {
     fn default() -> Self {
         Transfers {
             inline_max_bytes: 32 * 1024 * 1024,
-            upload_link_user_agent: None,
+            upload_link_user_agent: Some(DESKTOP_CLIENT_USER_AGENT.to_string()),
             operation_timeout_s: 600.0,
+            concurrency: 4,
         }
     }
 }
@@ -241,6 +251,11 @@ impl Config {
             return Err(Error::invalid_params(
                 "`transfers.operation_timeout_s` must be greater than zero",
             ));
+        }
+        if !(1..=MAX_CONCURRENCY).contains(&self.transfers.concurrency) {
+            return Err(Error::invalid_params(format!(
+                "`transfers.concurrency` must be from 1 to {MAX_CONCURRENCY}"
+            )));
         }
         if self.retries.max_attempts == 0 {
             return Err(Error::invalid_params("`retries.max_attempts` must be at least 1"));
