@@ -19,6 +19,11 @@ pub(crate) trait TokenProvider: Send + Sync {
     /// The caller's credentials with the renewed tokens, for the reply, once they changed.
     fn refreshed_credentials(&self) -> Option<Value>;
 
+    /// The credentials file the renewed tokens were saved to, for the reply.
+    fn credentials_saved_to(&self) -> Option<String> {
+        None
+    }
+
     /// The bare token, renewed as for `authorization`: for SASL XOAUTH2 (IMAP, SMTP), which
     /// writes its own `Bearer`. A secret: never log or show it.
     fn token<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<String>> {
