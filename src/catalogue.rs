@@ -21,6 +21,8 @@ const MODULES: &[&[Method]] = &[
     yandex_id::METHODS,
     yandex_disk::METHODS,
     yandex_360::METHODS,
+    yandex_calendar::METHODS,
+    telemost::METHODS,
     google_auth::METHODS,
     google_drive::METHODS,
 ];

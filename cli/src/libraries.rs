@@ -1,6 +1,6 @@
-//! OPI's library names (`yandex`, `yadisk`, `google`, `gdrive`) plus `y360`, and the methods
-//! each one offers: the registry's methods of its module, and the methods of other modules it
-//! re-exports under its own name (OPI's `yadisk GetConfirmationCode`, `gdrive RefreshToken`),
+//! OPI's library names (`yandex`, `yadisk`, `google`, `gdrive`) plus `y360`, `yacalendar` and
+//! `telemost`, and the methods each one offers: the registry's methods of its module, and the
+//! methods of other modules it re-exports under its own name (OPI's `yadisk GetConfirmationCode`, `gdrive RefreshToken`),
 //! which the registry records as aliases `YandexDisk.GetConfirmationCode`, ...
 
 use diskbridge::registry::{self, Method};
@@ -34,6 +34,18 @@ pub const LIBRARIES: &[Library] = &[
         module: "Yandex360",
         about_en: "Yandex 360: organizations, users, service applications",
         about_ru: "Яндекс 360: организации, пользователи, сервисные приложения",
+    },
+    Library {
+        name: "yacalendar",
+        module: "YandexCalendar",
+        about_en: "Yandex Calendar (CalDAV): calendars, events, meetings with a Telemost link",
+        about_ru: "Яндекс Календарь (CalDAV): календари, события, встречи со ссылкой на Телемост",
+    },
+    Library {
+        name: "telemost",
+        module: "Telemost",
+        about_en: "Yandex Telemost: video meetings",
+        about_ru: "Яндекс Телемост: видеовстречи",
     },
     Library {
         name: "google",

@@ -9,10 +9,12 @@ use serde_json::Value;
 
 /// Every class, in `GetClassNames` order. Each object registers under its class name, so 1C
 /// (which uses the registered name) and OneScript (which uses the class name) agree.
-pub const CLASS_NAMES: [&str; 6] = [
+pub const CLASS_NAMES: [&str; 8] = [
     "YandexID",
     "YandexDisk",
     "Yandex360",
+    "YandexCalendar",
+    "Telemost",
     "GoogleWorkspace",
     "GoogleDrive",
     "Library",
