@@ -24,6 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/secrets", get(secrets))
         .route("/tls", get(tls))
         .route("/google/service-account-key", get(google::service_account_key))
+        .route(
+            "/google/shared-drives",
+            get(google::shared_drives).post(google::add_shared_drive),
+        )
         .route("/listeners", get(listeners))
         .nest("/mail", mail::control::router())
 }

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::link::Link;
+use crate::server::round_trips;
 use crate::state::AppState;
 
 /// A connection the protocol sessions run over: TCP, or TLS around it.
@@ -95,7 +96,7 @@ pub type Connection = Box<dyn Stream>;
 
 /// Accepts connections for ever, running `session` on each on its own task (after the TLS
 /// handshake when there is an acceptor; a failed handshake is the client's business). The
-/// sandbox stops the loop by dropping its runtime.
+/// sandbox's shutdown drops the loop (server.rs `run`), and its runtime's end the sessions.
 pub async fn accept_loop<F, Fut>(listener: TcpListener, state: AppState, acceptor: Option<TlsAcceptor>, session: F)
 where
     F: Fn(Connection, SocketAddr, AppState) -> Fut + Clone + Send + 'static,
@@ -106,9 +107,12 @@ where
             continue;
         };
         let _ = socket.set_nodelay(true);
-        let link = Link::new(socket, state.settings().link_bytes_per_s);
+        let settings = state.settings();
+        let link = Link::new(socket, settings.link_bytes_per_s);
         let (state, acceptor, session) = (state.clone(), acceptor.clone(), session.clone());
         tokio::spawn(async move {
+            // The handshakes of a link with latency: TCP's, and TLS's one more round trip.
+            round_trips(settings.rtt_ms, 1 + u64::from(acceptor.is_some())).await;
             let stream: Connection = match acceptor {
                 None => Box::new(link),
                 Some(acceptor) => match acceptor.accept(link).await {

@@ -688,3 +688,74 @@ async fn mailboxes_survive_a_restart_with_a_data_dir() {
     drop(second);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The link's latency (`rtt_ms`, docs/sandbox.md) holds for the line protocols as for HTTP: a
+/// new connection waits a round trip (its handshake), every command another. Lower bounds only,
+/// so a loaded machine cannot make it flake.
+#[tokio::test]
+async fn rtt_ms_delays_imap_and_smtp_connections_and_commands() {
+    use common_mail::Smtp;
+    use std::time::{Duration, Instant};
+    let env = Env::start().await;
+    env.post("settings", json!({"rtt_ms": 150})).await;
+    let started = Instant::now();
+    let mut imap = Imap::connect(&env.imap).await;
+    let connected = started.elapsed();
+    assert!(
+        connected >= Duration::from_millis(150),
+        "IMAP greeting after {connected:?}"
+    );
+    let started = Instant::now();
+    assert!(tagged(&imap.command("NOOP").await).starts_with("t1 OK"));
+    assert!(tagged(&imap.command("NOOP").await).starts_with("t2 OK"));
+    let two = started.elapsed();
+    assert!(two >= Duration::from_millis(300), "two IMAP commands in {two:?}");
+    let started = Instant::now();
+    let mut smtp = Smtp::connect(&env.smtp).await;
+    assert!(smtp.command("EHLO client.example").await.starts_with("250-"));
+    let smtp_time = started.elapsed();
+    assert!(
+        smtp_time >= Duration::from_millis(300),
+        "SMTP greeting and EHLO in {smtp_time:?}"
+    );
+}
+
+/// The listeners stop with the sandbox: its drop closes the IMAP, SMTP and CalDAV ports and cuts
+/// the sessions still open (bounded waits: a hang fails instead of blocking).
+#[test]
+fn dropping_the_sandbox_closes_the_listeners_and_cuts_open_sessions() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::net::TcpStream;
+    use std::time::Duration;
+    let sandbox = diskbridge_sandbox::Sandbox::start().unwrap();
+    let listeners = sandbox.listeners().clone();
+    let caldav = listeners["caldav"].as_str().unwrap();
+    let caldav = caldav.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let addresses = [
+        listeners["imap"].as_str().unwrap().to_string(),
+        listeners["smtp"].as_str().unwrap().to_string(),
+        caldav,
+    ];
+    let open = TcpStream::connect(&addresses[0]).unwrap();
+    open.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut open = BufReader::new(open);
+    let mut greeting = String::new();
+    open.read_line(&mut greeting).unwrap();
+    assert!(greeting.starts_with("* OK"), "{greeting}");
+    drop(sandbox);
+    let mut rest = Vec::new();
+    // Closed or reset, not timed out.
+    match open.read_to_end(&mut rest) {
+        Ok(read) => assert_eq!(read, 0, "the session went on after the sandbox"),
+        Err(err) => assert!(
+            !matches!(
+                err.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            "the session outlived the sandbox"
+        ),
+    }
+    for address in &addresses {
+        assert!(TcpStream::connect(address).is_err(), "{address} still accepts");
+    }
+}

@@ -19,6 +19,7 @@ use super::faults::{Action, Fault, Protocol};
 use super::imap::MAX_LITERAL;
 use super::model::{Body, Flags, Role, SEEN};
 use super::{user_by_email, Outgoing, MAX_FOLDER_MESSAGES};
+use crate::server::round_trips;
 use crate::state::AppState;
 use crate::util::random_from;
 use crate::wire::{read_line, ReadError, Stream};
@@ -123,6 +124,8 @@ impl<S: Stream> Session<S> {
                 Err(ReadError::Idle) => return self.send("421", "4.4.2 Error: timeout exceeded").await,
                 Err(_) => return Ok(()),
             };
+            // The command's way here and its answer's way back (setting `rtt_ms`).
+            round_trips(self.state.settings().rtt_ms, 1).await;
             match self.command(&line).await? {
                 Answer::Reply(code, text) => self.send(&code, &text).await?,
                 Answer::Close(code, text) => return self.send(&code, &text).await,
@@ -337,6 +340,8 @@ impl<S: Stream> Session<S> {
                 Err(_) => return Ok(None),
             };
             if line == b"." {
+                // The end of the message waits for its answer like a command.
+                round_trips(self.state.settings().rtt_ms, 1).await;
                 return Ok(Some((message, size)));
             }
             let line = line.strip_prefix(b".").unwrap_or(&line);

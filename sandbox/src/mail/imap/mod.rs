@@ -24,6 +24,7 @@ use tokio::io::{AsyncWriteExt, BufReader, BufWriter, ReadHalf, WriteHalf};
 use super::auth::Login;
 use super::dates::{local_day, MOSCOW_OFFSET_S};
 use super::faults::{Action, Fault, Protocol};
+use crate::server::round_trips;
 use crate::state::AppState;
 use crate::util::random_from;
 use crate::wire::{read_exact, read_line, ReadError, Stream};
@@ -207,6 +208,8 @@ impl<S: Stream> Session<S> {
             command.shown.push_str(&String::from_utf8_lossy(&line));
             command.bytes.extend_from_slice(&line);
             let Some((length, synchronising)) = literal_suffix(&line) else {
+                // The command's way here and its answer's way back (setting `rtt_ms`).
+                round_trips(self.state.settings().rtt_ms, 1).await;
                 return Ok(command);
             };
             if command.literal_bytes + length > MAX_LITERAL {
@@ -216,6 +219,8 @@ impl<S: Stream> Session<S> {
                 return Err(Incoming::Read(ReadError::TooLong));
             }
             if synchronising {
+                // The client waits for the `+`: a round trip of its own.
+                round_trips(self.state.settings().rtt_ms, 1).await;
                 self.send(b"+ Ready for literal data")
                     .await
                     .map_err(|e| Incoming::Read(e.into()))?;
