@@ -787,7 +787,7 @@ pub unsafe extern "C" fn diskbridge_yandex_360_remove_service_application(params
 
 /// `YandexCalendar.GetCalendars`: The user's calendars and to-do lists (right `calendar:all`), with whether the user may write to each.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `email`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `email`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"calendars": [{"id", "name", "href", "color", "components", "writable", "sync_token", "ctag"}], "home"}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.GetCalendars", params_json)`.
 ///
@@ -802,7 +802,7 @@ pub unsafe extern "C" fn diskbridge_yandex_calendar_get_calendars(params_json: *
 
 /// `YandexCalendar.CreateCalendar`: Makes a calendar (CalDAV MKCALENDAR). Whether Yandex allows this over CalDAV is not documented: a refusal is `forbidden` with that said; the sandbox allows it with its setting `caldav_mkcalendar`.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `name` (required), `color`, `component`, `id`, `email`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `name` (required), `color`, `component`, `id`, `email`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"id", "name", "href", "color", "components"}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.CreateCalendar", params_json)`.
 ///
@@ -817,7 +817,7 @@ pub unsafe extern "C" fn diskbridge_yandex_calendar_create_calendar(params_json:
 
 /// `YandexCalendar.DeleteCalendar`: Deletes a calendar of the user, named by id or name ("My calendar") with its events. The main calendar and calendars of others cannot be deleted (`forbidden`).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `calendar` (required), `email`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `calendar` (required), `email`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"deleted": {"id", "name", "href"}}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.DeleteCalendar", params_json)`.
 ///
@@ -832,7 +832,7 @@ pub unsafe extern "C" fn diskbridge_yandex_calendar_delete_calendar(params_json:
 
 /// `YandexCalendar.GetEvents`: The calendar's events that overlap the range (a CalDAV calendar-query); a repeating event once, with its `rrule`, when any of its occurrences may fall in the range (Yandex does not expand series).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `calendar`, `from`, `to`, `email`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `calendar`, `from`, `to`, `email`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"events": [event]}`, event as GetEvent without `ics`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.GetEvents", params_json)`.
 ///
@@ -847,7 +847,7 @@ pub unsafe extern "C" fn diskbridge_yandex_calendar_get_events(params_json: *con
 
 /// `YandexCalendar.GetEvent`: One event by `href`, or by `uid` in `calendar`, with its iCalendar text as stored.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `href`, `uid`, `calendar`, `email`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `href`, `uid`, `calendar`, `email`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is event as CreateEvent's, plus `"ics"`: the iCalendar text; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.GetEvent", params_json)`.
 ///
@@ -862,7 +862,7 @@ pub unsafe extern "C" fn diskbridge_yandex_calendar_get_event(params_json: *cons
 
 /// `YandexCalendar.CreateEvent`: Creates an event and reads it back as the server stored it: with `telemost`, the Telemost link the server added. A write that answers 5xx is checked before it is sent again, so it is never made twice.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `summary` (required), `start` (required), `end`, `timezone`, `description`, `location`, `attendees`, `rrule`, `telemost`, `calendar`, `email`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `summary` (required), `start` (required), `end`, `timezone`, `description`, `location`, `attendees`, `rrule`, `telemost`, `calendar`, `email`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"href", "etag", "calendar", "uid", "summary", "start", "end", "all_day", "timezone"?, "description", "location", "rrule"?, "organizer", "attendees": [{"email", "name", "partstat", "role"}], "telemost_link", "sequence"}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.CreateEvent", params_json)`.
 ///
@@ -877,7 +877,7 @@ pub unsafe extern "C" fn diskbridge_yandex_calendar_create_event(params_json: *c
 
 /// `YandexCalendar.UpdateEvent`: Changes the fields given and keeps the rest as stored (the Telemost link too), only if the event still has `etag` (or, without it, the ETag just read): a change made meanwhile is `conflict`.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `href`, `uid`, `etag`, `summary`, `start`, `end`, `timezone`, `description`, `location`, `attendees`, `rrule`, `telemost`, `calendar`, `email`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `href`, `uid`, `etag`, `summary`, `start`, `end`, `timezone`, `description`, `location`, `attendees`, `rrule`, `telemost`, `calendar`, `email`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"href", "etag", "calendar", "uid", "summary", "start", "end", "all_day", "timezone"?, "description", "location", "rrule"?, "organizer", "attendees": [{"email", "name", "partstat", "role"}], "telemost_link", "sequence"}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.UpdateEvent", params_json)`.
 ///
@@ -892,7 +892,7 @@ pub unsafe extern "C" fn diskbridge_yandex_calendar_update_event(params_json: *c
 
 /// `YandexCalendar.DeleteEvent`: Deletes an event (with `etag`: only if unchanged, else `conflict`); an event the user organised leaves the colleagues' calendars too.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `href`, `uid`, `etag`, `calendar`, `email`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `href`, `uid`, `etag`, `calendar`, `email`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"deleted": href}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.DeleteEvent", params_json)`.
 ///
@@ -907,7 +907,7 @@ pub unsafe extern "C" fn diskbridge_yandex_calendar_delete_event(params_json: *c
 
 /// `Telemost.CreateConference`: Creates a video meeting (right `telemost-api:conferences.create`); its `join_url` is the link to share. Not repeated after it may have reached the service: a lost answer is an error, not a second meeting.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `waiting_room_level`, `access_level`, `live_stream`, `cohosts`, `is_auto_summarization_enabled`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `waiting_room_level`, `access_level`, `live_stream`, `cohosts`, `is_auto_summarization_enabled`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"id", "join_url", "access_level", "waiting_room_level", "cohosts", "is_auto_summarization_enabled", "live_stream"?}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Telemost.CreateConference", params_json)`.
 ///
@@ -922,7 +922,7 @@ pub unsafe extern "C" fn diskbridge_telemost_create_conference(params_json: *con
 
 /// `Telemost.GetConference`: A conference of the user (its author or a co-host), with its SIP addresses (right `telemost-api:conferences.read`).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `conference_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `conference_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is the conference, as CreateConference plus `sip_uri_meeting`, `sip_uri_telemost`, `sip_id`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Telemost.GetConference", params_json)`.
 ///
@@ -937,7 +937,7 @@ pub unsafe extern "C" fn diskbridge_telemost_get_conference(params_json: *const 
 
 /// `Telemost.UpdateConference`: Changes the settings given, keeping the others (right `telemost-api:conferences.update`); `cohosts` replaces the list.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `conference_id` (required), `waiting_room_level`, `access_level`, `live_stream`, `cohosts`, `is_auto_summarization_enabled`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `conference_id` (required), `waiting_room_level`, `access_level`, `live_stream`, `cohosts`, `is_auto_summarization_enabled`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is the conference as now set; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Telemost.UpdateConference", params_json)`.
 ///
@@ -952,7 +952,7 @@ pub unsafe extern "C" fn diskbridge_telemost_update_conference(params_json: *con
 
 /// `Telemost.AddCohosts`: Adds co-hosts, keeping those already there (right `telemost-api:conferences.update`; an address outside the organization is `bad_request`, upstream `NoSuchUserPrincipalsFound`).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `conference_id` (required), `cohosts` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `conference_id` (required), `cohosts` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is the conference as now set; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Telemost.AddCohosts", params_json)`.
 ///
@@ -1117,7 +1117,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_object_information(params_j
 
 /// `GoogleDrive.GetDirectoriesList`: Every folder (all pages; trashed ones left out), optionally filtered by name.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `drive_id`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `drive_id`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is array of file JSON (folders), each with `files` when `detailed`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetDirectoriesList", params_json)`.
 ///
@@ -1132,7 +1132,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_directories_list(params_jso
 
 /// `GoogleDrive.GetFilesList`: Every file that is not a folder (all pages; trashed ones left out), optionally filtered by name and folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `drive_id`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `drive_id`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is array of file JSON; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetFilesList", params_json)`.
 ///
@@ -1402,7 +1402,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_delete_permission(params_json: 
 
 /// `GoogleDrive.GetSharedDrives`: Every shared drive the account is a member of (all pages). A service account has no storage of its own: it backs up into a shared drive it is a member of (`drive_id`).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is array of drive JSON (`id`, `name`, …); release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetSharedDrives", params_json)`.
 ///
@@ -1417,7 +1417,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_shared_drives(params_json: 
 
 /// `GoogleDrive.UploadDirectory`: Uploads a folder tree into a Drive folder, making subfolders by name, up to transfers.concurrency files at once. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token, a quota or an unreachable service stops the call.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `folder_id`, `drive_id`, `overwrite`, `skip_unchanged`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `folder_id`, `drive_id`, `overwrite`, `skip_unchanged`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.UploadDirectory", params_json)`.
 ///
@@ -1432,7 +1432,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_upload_directory(params_json: *
 
 /// `GoogleDrive.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names are refused in `errors` and the rest goes on, as are Google documents (ExportFile exports them); files whose checksums already match are skipped.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `folder_id`, `local_dir` (required), `drive_id`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `folder_id`, `local_dir` (required), `drive_id`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DownloadDirectory", params_json)`.
 ///
