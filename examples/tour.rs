@@ -351,6 +351,8 @@ fn administrator_tour() {
     }
     let _ = std::fs::remove_dir_all(&backup);
 
+    calendar_tour(&owner, &org_id, &employees);
+
     step("Yandex360.RemoveServiceApplication: no more tokens for it");
     call(
         "Yandex360.RemoveServiceApplication",
@@ -362,6 +364,49 @@ fn administrator_tour() {
         "Yandex360.DeactivateServiceApplications",
         json!({"token": owner, "org_id": org_id}),
     );
+}
+
+/// Yandex 360, continued: the calendar right added to the service application, then a meeting
+/// with a Telemost link in two employees' calendars (docs/calendar.md).
+fn calendar_tour(owner: &Value, org_id: &Value, employees: &[Value]) {
+    step("Yandex360.AddServiceApplication: the same application gets the calendar right too");
+    let list = call(
+        "Yandex360.AddServiceApplication",
+        json!({"token": owner, "org_id": org_id, "client_id": YANDEX_SERVICE_CLIENT_ID,
+               "scopes": "cloud_api:disk.read cloud_api:disk.write cloud_api:disk.info calendar:all"}),
+    )["result"]
+        .clone();
+    println!("{}", list["applications"]);
+
+    let as_employee = |employee: &Value| {
+        json!({"client_id": YANDEX_SERVICE_CLIENT_ID, "client_secret": YANDEX_SERVICE_CLIENT_SECRET,
+               "subject": {"user_email": employee["email"]}})
+    };
+    let (organizer, colleague) = (&employees[0], &employees[1]);
+    step("YandexCalendar.CreateEvent: a meeting with a Telemost link, the colleague invited");
+    let event = call(
+        "YandexCalendar.CreateEvent",
+        json!({"credentials": as_employee(organizer), "summary": "Планёрка", "start": "2026-12-10T10:00",
+               "timezone": "Europe/Moscow", "attendees": [colleague["email"]], "telemost": true}),
+    )["result"]
+        .clone();
+    println!(
+        "{} in the calendar of {}: {}",
+        event["summary"], organizer["nickname"], event["telemost_link"]
+    );
+
+    step("YandexCalendar.GetEvents: the colleague's calendar has it, with the same link");
+    let found = call(
+        "YandexCalendar.GetEvents",
+        json!({"credentials": as_employee(colleague), "from": "2026-12-10", "to": "2026-12-11"}),
+    )["result"]["events"]
+        .clone();
+    for event in found.as_array().unwrap() {
+        println!(
+            "  {}: {} {}",
+            colleague["nickname"], event["summary"], event["telemost_link"]
+        );
+    }
 }
 
 /// Google: sign-in without copy-paste (the tour plays the browser), then Drive.

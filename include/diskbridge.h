@@ -855,6 +855,162 @@ DISKBRIDGE_MUST_USE
 char *diskbridge_yandex_mail_send_message(const char *params_json);
 
 /**
+ * `YandexCalendar.GetCalendars`: The user's calendars and to-do lists (right `calendar:all`), with whether the user may write to each.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `email`, `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"calendars": [{"id", "name", "href", "color", "components", "writable", "sync_token", "ctag"}], "home"}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.GetCalendars", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_calendar_get_calendars(const char *params_json);
+
+/**
+ * `YandexCalendar.CreateCalendar`: Makes a calendar (CalDAV MKCALENDAR). Whether Yandex allows this over CalDAV is not documented: a refusal is `forbidden` with that said; the sandbox allows it with its setting `caldav_mkcalendar`.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `name` (required), `color`, `component`, `id`, `email`, `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"id", "name", "href", "color", "components"}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.CreateCalendar", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_calendar_create_calendar(const char *params_json);
+
+/**
+ * `YandexCalendar.DeleteCalendar`: Deletes a calendar of the user, named by id or name ("My calendar") with its events. The main calendar and calendars of others cannot be deleted (`forbidden`).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `calendar` (required), `email`, `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"deleted": {"id", "name", "href"}}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.DeleteCalendar", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_calendar_delete_calendar(const char *params_json);
+
+/**
+ * `YandexCalendar.GetEvents`: The calendar's events that overlap the range (a CalDAV calendar-query); a repeating event once, with its `rrule`, when any of its occurrences may fall in the range (Yandex does not expand series).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `calendar`, `from`, `to`, `email`, `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"events": [event]}`, event as GetEvent without `ics`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.GetEvents", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_calendar_get_events(const char *params_json);
+
+/**
+ * `YandexCalendar.GetEvent`: One event by `href`, or by `uid` in `calendar`, with its iCalendar text as stored.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `href`, `uid`, `calendar`, `email`, `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is event as CreateEvent's, plus `"ics"`: the iCalendar text; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.GetEvent", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_calendar_get_event(const char *params_json);
+
+/**
+ * `YandexCalendar.CreateEvent`: Creates an event and reads it back as the server stored it: with `telemost`, the Telemost link the server added. A write that answers 5xx is checked before it is sent again, so it is never made twice.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `summary` (required), `start` (required), `end`, `timezone`, `description`, `location`, `attendees`, `rrule`, `telemost`, `calendar`, `email`, `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"href", "etag", "calendar", "uid", "summary", "start", "end", "all_day", "timezone"?, "description", "location", "rrule"?, "organizer", "attendees": [{"email", "name", "partstat", "role"}], "telemost_link", "sequence"}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.CreateEvent", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_calendar_create_event(const char *params_json);
+
+/**
+ * `YandexCalendar.UpdateEvent`: Changes the fields given and keeps the rest as stored (the Telemost link too), only if the event still has `etag` (or, without it, the ETag just read): a change made meanwhile is `conflict`.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `href`, `uid`, `etag`, `summary`, `start`, `end`, `timezone`, `description`, `location`, `attendees`, `rrule`, `telemost`, `calendar`, `email`, `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"href", "etag", "calendar", "uid", "summary", "start", "end", "all_day", "timezone"?, "description", "location", "rrule"?, "organizer", "attendees": [{"email", "name", "partstat", "role"}], "telemost_link", "sequence"}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.UpdateEvent", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_calendar_update_event(const char *params_json);
+
+/**
+ * `YandexCalendar.DeleteEvent`: Deletes an event (with `etag`: only if unchanged, else `conflict`); an event the user organised leaves the colleagues' calendars too.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `href`, `uid`, `etag`, `calendar`, `email`, `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"deleted": href}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("YandexCalendar.DeleteEvent", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_yandex_calendar_delete_event(const char *params_json);
+
+/**
+ * `Telemost.CreateConference`: Creates a video meeting (right `telemost-api:conferences.create`); its `join_url` is the link to share. Not repeated after it may have reached the service: a lost answer is an error, not a second meeting.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `waiting_room_level`, `access_level`, `live_stream`, `cohosts`, `is_auto_summarization_enabled`, `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"id", "join_url", "access_level", "waiting_room_level", "cohosts", "is_auto_summarization_enabled", "live_stream"?}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("Telemost.CreateConference", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_telemost_create_conference(const char *params_json);
+
+/**
+ * `Telemost.GetConference`: A conference of the user (its author or a co-host), with its SIP addresses (right `telemost-api:conferences.read`).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `conference_id` (required), `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is the conference, as CreateConference plus `sip_uri_meeting`, `sip_uri_telemost`, `sip_id`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("Telemost.GetConference", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_telemost_get_conference(const char *params_json);
+
+/**
+ * `Telemost.UpdateConference`: Changes the settings given, keeping the others (right `telemost-api:conferences.update`); `cohosts` replaces the list.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `conference_id` (required), `waiting_room_level`, `access_level`, `live_stream`, `cohosts`, `is_auto_summarization_enabled`, `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is the conference as now set; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("Telemost.UpdateConference", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_telemost_update_conference(const char *params_json);
+
+/**
+ * `Telemost.AddCohosts`: Adds co-hosts, keeping those already there (right `telemost-api:conferences.update`; an address outside the organization is `bad_request`, upstream `NoSuchUserPrincipalsFound`).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `conference_id` (required), `cohosts` (required), `credentials`, `options`, `credentials_file`.
+ * Returns a reply envelope (never NULL) whose `result` is the conference as now set; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("Telemost.AddCohosts", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_telemost_add_cohosts(const char *params_json);
+
+/**
  * `GoogleWorkspace.FormCodeRetrievalLink`: The consent URL a person opens (OPI's link: with the defaults it is exactly the URL OPI builds). After consent the browser goes to `redirect_uri?code=…`; exchange the code with GetTokenByCode at once, or use StartLoopbackAuthorization, which does it for you.
  *
  * Parameters: `params_json`, a JSON object with `client_id` (required), `calendar`, `drive`, `sheets`, `redirect_uri`, `state`, `pkce`, `options`.

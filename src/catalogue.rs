@@ -22,6 +22,8 @@ const MODULES: &[&[Method]] = &[
     yandex_disk::METHODS,
     yandex_360::METHODS,
     yandex_mail::METHODS,
+    yandex_calendar::METHODS,
+    telemost::METHODS,
     google_auth::METHODS,
     google_drive::METHODS,
 ];

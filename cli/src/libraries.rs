@@ -1,6 +1,6 @@
-//! OPI's library names (`yandex`, `yadisk`, `google`, `gdrive`) plus `y360` and `yamail`, and the methods
-//! each one offers: the registry's methods of its module, and the methods of other modules it
-//! re-exports under its own name (OPI's `yadisk GetConfirmationCode`, `gdrive RefreshToken`),
+//! OPI's library names (`yandex`, `yadisk`, `google`, `gdrive`) plus `y360`, `yamail`, `yacalendar`
+//! and `telemost`, and the methods each one offers: the registry's methods of its module, and the
+//! methods of other modules it re-exports under its own name (OPI's `yadisk GetConfirmationCode`, `gdrive RefreshToken`),
 //! which the registry records as aliases `YandexDisk.GetConfirmationCode`, ...
 
 use diskbridge::registry::{self, Method};
@@ -40,6 +40,18 @@ pub const LIBRARIES: &[Library] = &[
         module: "YandexMail",
         about_en: "Yandex Mail: folders, messages, mailbox backup, sending (IMAP and SMTP with XOAUTH2)",
         about_ru: "Яндекс Почта: папки, письма, резервная копия ящика, отправка (IMAP и SMTP с XOAUTH2)",
+    },
+    Library {
+        name: "yacalendar",
+        module: "YandexCalendar",
+        about_en: "Yandex Calendar (CalDAV): calendars, events, meetings with a Telemost link",
+        about_ru: "Яндекс Календарь (CalDAV): календари, события, встречи со ссылкой на Телемост",
+    },
+    Library {
+        name: "telemost",
+        module: "Telemost",
+        about_en: "Yandex Telemost: video meetings",
+        about_ru: "Яндекс Телемост: видеовстречи",
     },
     Library {
         name: "google",

@@ -16,12 +16,19 @@ pub(crate) enum Failure {
     Http(reqwest::Error),
     /// Nothing arrived for this long (the read timeout).
     Idle(Duration),
+    /// The body grew past the request's cap: asking again would get the same.
+    Oversized(usize),
 }
 
 impl Failure {
     /// The connection never opened, so the request reached nobody and may always be sent again.
     pub(crate) fn never_sent(&self) -> bool {
         matches!(self, Failure::Http(err) if err.is_connect())
+    }
+
+    /// An answer that came whole but is not wanted as it is: sending again changes nothing.
+    pub(crate) fn is_final(&self) -> bool {
+        matches!(self, Failure::Oversized(_))
     }
 }
 
@@ -44,6 +51,13 @@ pub(crate) fn failure_error(method: &reqwest::Method, url: &Url, profile: &Profi
     let target = target_of(url);
     let (code, detail) = match failure {
         Failure::Idle(idle) => (ErrorCode::Timeout, format!("no data for {} s", idle.as_secs_f64())),
+        Failure::Oversized(limit) => (
+            ErrorCode::InvalidResponse,
+            format!(
+                "{} answered more than {limit} bytes, more than the library reads",
+                profile.name
+            ),
+        ),
         Failure::Http(err) => {
             let mut detail = err.to_string();
             let mut source = std::error::Error::source(err);

@@ -16,6 +16,8 @@ pub(crate) struct Request {
     pub(super) idempotent: bool,
     /// Carries the call's token (`Authorization: OAuth` / `Bearer`).
     pub(super) authorized: bool,
+    /// The largest answer body read; a longer one is an `invalid_response` (None: unbounded).
+    pub(super) max_body: Option<usize>,
 }
 
 pub(super) enum Body {
@@ -36,7 +38,15 @@ impl Request {
             headers: Vec::new(),
             idempotent,
             authorized: false,
+            max_body: None,
         }
+    }
+
+    /// A request with a method of an HTTP extension (WebDAV's `PROPFIND`, `REPORT`,
+    /// `MKCALENDAR`, …), idempotent or not as that method is.
+    pub(crate) fn extension(method: &'static str, profile: &'static Profile, url: Url, idempotent: bool) -> Request {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP token names the method");
+        Request::new(method, profile, url, idempotent)
     }
 
     pub(crate) fn get(profile: &'static Profile, url: Url) -> Request {
@@ -94,6 +104,13 @@ impl Request {
 
     pub(crate) fn authorized(mut self) -> Request {
         self.authorized = true;
+        self
+    }
+
+    /// Caps the answer's body: a service that answers more is an `invalid_response`, not a
+    /// reason to buffer without end (XML listings, whose size the server decides).
+    pub(crate) fn max_body(mut self, bytes: usize) -> Request {
+        self.max_body = Some(bytes);
         self
     }
 

@@ -75,7 +75,7 @@ async fn send_with_retries(ctx: &Context, request: &Request, authorization: Opti
                 (reply.retry_after(), Ok(reply))
             }
             Err((error, failure)) => {
-                if !failure_is_retryable(request.idempotent, failure.never_sent()) {
+                if failure.is_final() || !failure_is_retryable(request.idempotent, failure.never_sent()) {
                     return Err(error);
                 }
                 (None, Err(error))
@@ -143,6 +143,9 @@ async fn attempt(
     let headers = response.headers().clone();
     let mut body = Vec::new();
     while let Some(chunk) = within(idle, response.chunk()).await? {
+        if let Some(limit) = request.max_body.filter(|limit| body.len() + chunk.len() > *limit) {
+            return Err(Failure::Oversized(limit));
+        }
         body.extend_from_slice(&chunk);
     }
     Ok(Reply {
@@ -150,4 +153,83 @@ async fn attempt(
         headers,
         body: body.into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::error::ErrorCode;
+    use crate::progress::Progress;
+    use crate::secrets::Secrets;
+    use crate::transport::{read_error_and_description, Profile};
+
+    const TEST: Profile = Profile::new("test_dav", "Test DAV", read_error_and_description);
+
+    /// A server that answers every connection with `answer`; it returns what it was sent.
+    async fn serve(answer: Vec<u8>) -> (String, tokio::task::JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/calendars/a%40b/", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while let Ok(Ok((mut stream, _))) =
+                tokio::time::timeout(Duration::from_millis(1500), listener.accept()).await
+            {
+                let mut head = vec![0u8; 4096];
+                let n = stream.read(&mut head).await.unwrap_or(0);
+                seen.push(String::from_utf8_lossy(&head[..n]).into_owned());
+                let _ = stream.write_all(&answer).await;
+                let _ = stream.shutdown().await;
+            }
+            seen
+        });
+        (url, task)
+    }
+
+    fn context() -> Context {
+        let mut config = Config::default();
+        config.retries.base_delay_ms = 10;
+        config.retries.max_delay_ms = 20;
+        Context::new(Arc::new(config), Progress::default(), Secrets::new(Vec::new()), None)
+    }
+
+    #[tokio::test]
+    async fn extension_methods_carry_their_headers_and_body() {
+        let (url, server) =
+            serve(b"HTTP/1.1 207 Multi-Status\r\nContent-Length: 5\r\nConnection: close\r\n\r\n<a/>\n".to_vec()).await;
+        let request = Request::extension("PROPFIND", &TEST, url::Url::parse(&url).unwrap(), true)
+            .header("Depth", "1".into())
+            .bytes(
+                "application/xml; charset=utf-8".into(),
+                bytes::Bytes::from_static(b"<propfind/>"),
+            )
+            .max_body(100);
+        let reply = send(&context(), &request).await.unwrap();
+        assert_eq!((reply.status, &reply.body[..]), (207, &b"<a/>\n"[..]));
+        let seen = server.await.unwrap();
+        assert!(
+            seen[0].starts_with("PROPFIND /calendars/a%40b/ HTTP/1.1"),
+            "{}",
+            seen[0]
+        );
+        assert!(seen[0].to_lowercase().contains("depth: 1"));
+        assert!(seen[0].ends_with("<propfind/>"));
+    }
+
+    #[tokio::test]
+    async fn an_answer_over_the_cap_is_refused_once_not_retried() {
+        let mut answer = b"HTTP/1.1 207 Multi-Status\r\nContent-Length: 200000\r\nConnection: close\r\n\r\n".to_vec();
+        answer.extend(std::iter::repeat_n(b'x', 200_000));
+        let (url, server) = serve(answer).await;
+        let request = Request::extension("REPORT", &TEST, url::Url::parse(&url).unwrap(), true).max_body(1000);
+        let error = send(&context(), &request).await.err().expect("refused");
+        assert_eq!(error.code, ErrorCode::InvalidResponse);
+        assert!(error.message.contains("more than 1000 bytes"), "{}", error.message);
+        assert_eq!(server.await.unwrap().len(), 1, "asked once");
+    }
 }

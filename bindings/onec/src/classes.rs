@@ -9,11 +9,13 @@ use serde_json::Value;
 
 /// Every class, in `GetClassNames` order. Each object registers under its class name, so 1C
 /// (which uses the registered name) and OneScript (which uses the class name) agree.
-pub const CLASS_NAMES: [&str; 7] = [
+pub const CLASS_NAMES: [&str; 9] = [
     "YandexID",
     "YandexDisk",
     "Yandex360",
     "YandexMail",
+    "YandexCalendar",
+    "Telemost",
     "GoogleWorkspace",
     "GoogleDrive",
     "Library",

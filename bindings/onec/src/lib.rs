@@ -1,6 +1,7 @@
 //! diskbridge as a 1C:Enterprise Native API add-in, also loadable by OneScript: the five
-//! exports, and one class per module (`YandexID`, `YandexDisk`, `Yandex360`, `GoogleWorkspace`,
-//! `GoogleDrive`, `Library`) whose members are generated from the method registry.
+//! exports, and one class per module (`YandexID`, `YandexDisk`, `Yandex360`, `YandexCalendar`,
+//! `Telemost`, `GoogleWorkspace`, `GoogleDrive`, `Library`) whose members are generated from the
+//! method registry.
 //!
 //! The vtables are written by hand (docs/native-addin.md §4.2 says why): real
 //! destructor slots for OneScript, `extern "system"` methods, `c_long` wherever the headers say

@@ -12,11 +12,13 @@ use serde_json::{json, Value as Json};
 
 use crate::native::*;
 
-const CLASSES: [&str; 7] = [
+const CLASSES: [&str; 9] = [
     "YandexID",
     "YandexDisk",
     "Yandex360",
     "YandexMail",
+    "YandexCalendar",
+    "Telemost",
     "GoogleWorkspace",
     "GoogleDrive",
     "Library",
@@ -696,6 +698,17 @@ fn round_trip(library: &Library, memory: &MemoryManager, sandbox_url: &str) {
     let failure = disk.fail("GetObject", &[Arg::Str(token), Arg::Blob(b"not a path")]);
     assert_eq!(failure.last_error["error"]["code"], json!("invalid_params"));
     assert!(failure.errors[0].description.contains("Path (Путь)"));
+
+    // The calendar over CalDAV, its listener found through the configured sandbox.
+    let calendar = Object::create(library, memory, "YandexCalendar");
+    let calendars = calendar.ok("ПолучитьКалендари", &[Arg::Str(token)]).json();
+    let ids: Vec<&str> = calendars["calendars"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"events-default"), "{calendars}");
 
     // A job: StartJob returns at once, ExternalEvent reports the end, JobStatus the reply.
     let params = json!({"token": token, "path": "app:/backup/job.bin", "file": source, "overwrite": true});
