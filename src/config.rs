@@ -20,6 +20,9 @@ use crate::log;
 /// configured.
 pub(crate) const SANDBOX_ENV: &str = "DISKBRIDGE_SANDBOX";
 
+/// The most connections one download may take.
+const MAX_DOWNLOAD_STREAMS: u32 = 16;
+
 /// A base URL a service is reached at, declared by the service: its name in
 /// `configuration.endpoints`, the real service's URL, and its path prefix in the sandbox
 /// (sandbox/src/lib.rs, `PREFIXES`).
@@ -74,6 +77,11 @@ pub(crate) struct Transfers {
     pub upload_link_user_agent: Option<String>,
     /// How long `wait` polls an asynchronous operation before giving up.
     pub operation_timeout_s: f64,
+    /// Ranged connections of one download to a file of at least `parallel_threshold_bytes`
+    /// (1: always one).
+    pub download_streams: u32,
+    /// Downloads of this size and above go over `download_streams` connections.
+    pub parallel_threshold_bytes: u64,
 }
 
 impl Default for Transfers {
@@ -82,6 +90,8 @@ impl Default for Transfers {
             inline_max_bytes: 32 * 1024 * 1024,
             upload_link_user_agent: None,
             operation_timeout_s: 600.0,
+            download_streams: 4,
+            parallel_threshold_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -224,6 +234,11 @@ impl Config {
             return Err(Error::invalid_params(
                 "`transfers.operation_timeout_s` must be greater than zero",
             ));
+        }
+        if !(1..=MAX_DOWNLOAD_STREAMS).contains(&self.transfers.download_streams) {
+            return Err(Error::invalid_params(format!(
+                "`transfers.download_streams` must be 1 to {MAX_DOWNLOAD_STREAMS}"
+            )));
         }
         if self.retries.max_attempts == 0 {
             return Err(Error::invalid_params("`retries.max_attempts` must be at least 1"));

@@ -12,14 +12,25 @@ use serde_json::{json, Value};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::progress::Progress;
-use crate::transfer::{local_checksums, verify, Expected, Source};
+use crate::transfer::{is_part_name, local_checksums, remove_stale_parts, verify, Expected, Source};
 use crate::transport::Context;
 
-/// A file in a remote folder, as far as the engine compares: its md5 and size.
+/// A file in a remote folder, as far as the engine compares: its checksums and size.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RemoteFile {
     pub md5: Option<String>,
+    pub sha256: Option<String>,
     pub size: Option<u64>,
+}
+
+impl RemoteFile {
+    fn expected(&self) -> Expected {
+        Expected {
+            size: self.size,
+            md5: self.md5.clone(),
+            sha256: self.sha256.clone(),
+        }
+    }
 }
 
 /// The remote side of an upload: folders named by their path relative to the tree's root
@@ -51,7 +62,9 @@ pub(crate) trait DownloadSource {
     /// The entries of the folder `handle` names, every page.
     fn entries(&self, handle: &str) -> impl Future<Output = Result<Vec<RemoteEntry>>> + Send;
 
-    /// Downloads the file `handle` names into `target`, verified against `expected`.
+    /// Downloads the file `handle` names into `target`, verified against `expected`; the
+    /// engine has removed the stale part files of the target's folder
+    /// (`transfer::Sink::FileInSweptFolder`).
     fn download(
         &self,
         ctx: &Context,
@@ -66,7 +79,7 @@ pub(crate) trait DownloadSource {
 pub(crate) struct UploadOptions {
     /// Replace remote files whose content differs (else they are a `conflict`).
     pub overwrite: bool,
-    /// Skip files whose md5 and size equal the remote one.
+    /// Skip files whose size and checksum equal the remote one.
     pub skip_unchanged: bool,
 }
 
@@ -97,12 +110,9 @@ pub(crate) async fn upload_tree(
             }
             let source = Source::file(&local_path)?;
             if let Some(existing) = remote.get(dir).and_then(|files| files.get(name)) {
-                let sums = source.checksums().await?;
-                let same = existing.size == Some(sums.size)
-                    && existing
-                        .md5
-                        .as_deref()
-                        .is_some_and(|m| m.eq_ignore_ascii_case(&sums.md5));
+                let expected = existing.expected();
+                let sums = source.checksums(expected.needs_md5()).await?;
+                let same = expected.has_checksum() && verify(&sums, &expected).is_ok();
                 if same && options.skip_unchanged {
                     return Ok(false);
                 }
@@ -138,14 +148,15 @@ pub(crate) async fn download_tree(
         .map_err(|e| Error::local_io(&format!("cannot open {}", local_dir.display()), &e))?;
     let mut errors = Vec::new();
     let files = remote_files(ctx, root, &local_root, source, &mut errors).await?;
+    remove_stale_parts_of(&local_root, &files);
     let total = files.iter().filter_map(|file| file.expected.size).sum();
     let mut tally = Tally::new(total, errors);
     for file in files {
         ctx.progress.check()?;
         let outcome = async {
             let target = safe_target(&local_root, &file.relative).await?;
-            if let Some(existing) = local_checksums(&target).await? {
-                if verify(&existing, &file.expected).is_ok() && file.expected.md5.is_some() {
+            if let Some(existing) = local_checksums(&target, file.expected.needs_md5()).await? {
+                if file.expected.has_checksum() && verify(&existing, &file.expected).is_ok() {
                     return Ok(false);
                 }
             }
@@ -158,6 +169,24 @@ pub(crate) async fn download_tree(
         tally.record(&ctx.progress, &file.relative, size, outcome)?;
     }
     Ok(tally.result("downloaded"))
+}
+
+/// Removes the part files a killed earlier run left beside the files about to be downloaded:
+/// one look per folder, only those files' parts, never a live download's.
+fn remove_stale_parts_of(local_root: &Path, files: &[Found]) {
+    let mut by_folder: HashMap<PathBuf, HashSet<String>> = HashMap::new();
+    for target in files
+        .iter()
+        .filter_map(|file| local_target(local_root, &file.relative).ok())
+    {
+        if let (Some(dir), Some(name)) = (target.parent(), target.file_name()) {
+            let name = name.to_string_lossy().into_owned();
+            by_folder.entry(dir.to_path_buf()).or_default().insert(name);
+        }
+    }
+    for (dir, names) in by_folder {
+        remove_stale_parts(&dir, &names);
+    }
 }
 
 /// A remote file found by the walk.
@@ -310,7 +339,8 @@ fn tree_error(errors: &mut Vec<Value>, path: &str, error: &Error) {
 }
 
 /// The files of a local tree (relative paths with `/`), sorted; symbolic links are not followed
-/// (they could lead anywhere) and are reported.
+/// (they could lead anywhere) and are reported; a download's part files are not files of the
+/// tree.
 fn local_files(root: &Path, errors: &mut Vec<Value>) -> Result<Vec<(String, PathBuf, u64)>> {
     let mut files = Vec::new();
     let mut pending = vec![root.to_path_buf()];
@@ -333,7 +363,7 @@ fn local_files(root: &Path, errors: &mut Vec<Value>) -> Result<Vec<(String, Path
                 tree_error(errors, &relative, &error);
             } else if kind.is_dir() {
                 pending.push(path);
-            } else if kind.is_file() {
+            } else if kind.is_file() && !is_part_name(&entry.file_name().to_string_lossy()) {
                 let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                 files.push((relative, path, size));
             }

@@ -58,16 +58,17 @@ impl UploadTarget for DiskTree<'_> {
     async fn files_in(&self, dir: &str) -> Result<HashMap<String, RemoteFile>> {
         let folder = self.folder(dir);
         let fields =
-            "_embedded.items.name,_embedded.items.type,_embedded.items.md5,_embedded.items.size,_embedded.total,path";
+            "_embedded.items.name,_embedded.items.type,_embedded.items.md5,_embedded.items.sha256,_embedded.items.size,_embedded.total,path";
         match folder_items(self.ctx, &folder, None, Some(fields)).await {
             Ok((items, _)) => Ok(items
                 .iter()
                 .filter(|item| item.get("type").and_then(Value::as_str) == Some("file"))
                 .filter_map(|item| {
                     let name = item.get("name")?.as_str()?.to_string();
-                    let md5 = item.get("md5").and_then(Value::as_str).map(String::from);
+                    let text = |key: &str| item.get(key).and_then(Value::as_str).map(String::from);
+                    let (md5, sha256) = (text("md5"), text("sha256"));
                     let size = item.get("size").and_then(Value::as_u64);
-                    Some((name, RemoteFile { md5, size }))
+                    Some((name, RemoteFile { md5, sha256, size }))
                 })
                 .collect()),
             Err(error) if error.code == ErrorCode::NotFound => {
@@ -103,6 +104,8 @@ impl DownloadSource for DiskTree<'_> {
     }
 
     async fn download(&self, ctx: &Context, handle: &str, expected: &Expected, target: PathBuf) -> Result<()> {
-        download(ctx, handle, expected, Sink::File(target)).await.map(drop)
+        download(ctx, handle, expected, Sink::FileInSweptFolder(target))
+            .await
+            .map(drop)
     }
 }
