@@ -18,7 +18,7 @@ pub(crate) const DATA: Param = Param::string(
 );
 pub(crate) const SAVE_PATH: Param = Param::string(
     "save_path",
-    "Local file to write (replaced atomically once verified); absent: the bytes come back as base64 up to transfers.inline_max_bytes.",
+    "Local file to write (replaced atomically once verified; a symbolic link is written through; a FIFO or a device is written into as the bytes arrive, unprotected by the verification); absent: the bytes come back as base64 up to transfers.inline_max_bytes.",
 )
 .opi("SavePath", "ПутьСохранения", "out");
 
