@@ -109,7 +109,10 @@ fn main() {
         json!({"token": token, "file_id": file["id"], "save_path": target.to_str().unwrap()}),
     );
     let lib_down = t.elapsed().as_secs_f64();
-    assert_eq!(downloaded["sha256"], file["sha256Checksum"], "the round trip keeps the bytes");
+    assert_eq!(
+        downloaded["sha256"], file["sha256Checksum"],
+        "the round trip keeps the bytes"
+    );
     let rss_after = peak_rss_mib();
     std::fs::remove_file(&target).unwrap();
 

@@ -145,6 +145,23 @@ fn sha256_rate(bytes: u64) -> f64 {
     bytes as f64 / started.elapsed().as_secs_f64() / 1e6
 }
 
+/// SHA-256 of a file read back in 1 MiB blocks.
+fn sha256_file(path: &Path) {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).unwrap();
+    let mut block = vec![0u8; 1024 * 1024];
+    let mut sha256 = sha2::Sha256::new();
+    loop {
+        let n = file.read(&mut block).unwrap();
+        if n == 0 {
+            break;
+        }
+        sha256.update(&block[..n]);
+    }
+    std::hint::black_box(sha256.finalize());
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -434,5 +451,14 @@ fn report(s: &Setup, dir: &Path, names: &[&str], figures: &[Figures], rounds: us
     println!(
         "sha256 of the same size in memory, one core: {ceiling:.1} MB/s (the ceiling of one stream verifying in order)"
     );
+    // The other way to verify a parallel download: hash the whole file once its ranges have
+    // landed. What that pass costs after the last byte (read back from the page cache), against
+    // the hashing thread that follows the landed prefix and is done almost with the last byte.
+    let landed = dir.join("lib-download.bin");
+    if landed.exists() {
+        let (_, _) = timed("final pass: sha256 of the landed file", s.bytes, s.pid(), false, || {
+            sha256_file(&landed);
+        });
+    }
     println!("peak RSS of the library's process: {:.1} MiB", peak_rss_mib());
 }

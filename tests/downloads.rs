@@ -227,8 +227,8 @@ fn a_parallel_download_survives_two_reset_ranges() {
     let content = pattern(6 * 1024 * 1024 + 123, 4);
     disk.upload("/big.bin", &content);
     disk.sb.clear_requests();
-    // Every request of a parallel download carries a Range: the first two break mid-body.
-    disk.sb.fault(json!({"method": "GET", "path": "/yandex-disk-download", "reset": "response", "after_bytes": 65536, "times": 2}));
+    // Two of the range connections break mid-body (a ranged-only fault: never a whole request).
+    disk.sb.fault(json!({"method": "GET", "path": "/yandex-disk-download", "with_range": true, "reset": "response", "after_bytes": 65536, "times": 2}));
     let dir = TempDir::new("dl-parallel");
     let target = dir.path("big.bin");
     let mut reports = Vec::new();
@@ -289,8 +289,8 @@ fn a_parallel_drive_download_resumes_its_ranges() {
         json!({"token": token, "data_base64": data, "description": {"Name": "p.bin"}}),
     ));
     let id = file["id"].as_str().unwrap();
-    // The metadata request passes the first fault through (its body is short); two ranges break.
-    sb.fault(json!({"method": "GET", "path": format!("/google-apis/drive/v3/files/{id}"), "reset": "response", "after_bytes": 100000, "times": 3}));
+    // Two of the range connections break mid-body.
+    sb.fault(json!({"method": "GET", "path": format!("/google-apis/drive/v3/files/{id}"), "with_range": true, "reset": "response", "after_bytes": 100000, "times": 2}));
     let dir = TempDir::new("dl-drive-parallel");
     let mut options = sb.options();
     options["transfers"] = json!({"download_streams": 3, "parallel_threshold_bytes": 1048576});
@@ -442,6 +442,51 @@ fn a_server_that_ignores_range_still_yields_the_right_file() {
     let mut entries = dir.entries();
     entries.sort();
     assert_eq!(entries, vec!["a.bin", "b.bin"]);
+}
+
+/// The sandbox's `ignore_range`: both download hosts answer every Range with 200 and the whole
+/// file, as a server or proxy without range support does.
+#[test]
+fn a_sandbox_host_ignoring_range_still_yields_the_right_file_on_one_stream() {
+    let disk = Disk::new();
+    let content = pattern(3 * 1024 * 1024 + 17, 9);
+    disk.upload("/i.bin", &content);
+    disk.sb.settings(json!({"ignore_range": true}));
+    disk.sb.clear_requests();
+    let dir = TempDir::new("dl-sandbox-ignore");
+    let target = dir.path("i.bin");
+    let result = ok(disk.call(
+        "DownloadFile",
+        json!({"path": "/i.bin", "save_path": target, "options": disk.parallel()}),
+    ));
+    assert_eq!(std::fs::read(&target).unwrap(), content);
+    assert_eq!(result["sha256"], sha256_hex(&content));
+    let gets = disk.downloads();
+    assert_eq!(gets.len(), 1, "the whole answer is taken as it comes: {gets:?}");
+    assert!(gets[0]["headers"]["range"].is_string(), "it was asked for a range");
+    assert_eq!(dir.entries(), vec!["i.bin"]);
+
+    let token = disk.sb.google_sign_in()["access_token"].clone();
+    let data = base64::engine::general_purpose::STANDARD.encode(&content);
+    let file = ok(disk.sb.call(
+        "GoogleDrive.UploadFile",
+        json!({"token": token, "data_base64": data, "description": {"Name": "i.bin"}}),
+    ));
+    let id = file["id"].as_str().unwrap();
+    disk.sb.clear_requests();
+    let target = dir.path("drive.bin");
+    ok(disk.sb.call(
+        "GoogleDrive.DownloadFile",
+        json!({"token": token, "file_id": id, "save_path": target, "options": disk.parallel()}),
+    ));
+    assert_eq!(std::fs::read(&target).unwrap(), content);
+    let ranged = disk
+        .sb
+        .requests_to(&format!("/drive/v3/files/{id}"))
+        .into_iter()
+        .filter(|g| g["headers"]["range"].is_string())
+        .count();
+    assert_eq!(ranged, 1, "one ranged request, answered whole");
 }
 
 #[test]
