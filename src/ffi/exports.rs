@@ -1,5 +1,5 @@
 //! One C export per registered method, generated from the registry by
-//! `DISKBRIDGE_BLESS=1 cargo test --test generated`; do not edit by hand.
+//! `scripts/regenerate.sh`; do not edit by hand.
 
 use std::ffi::c_char;
 

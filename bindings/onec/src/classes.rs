@@ -268,10 +268,13 @@ mod tests {
             return;
         }
         if std::env::var_os("DISKBRIDGE_BLESS").is_some() {
-            std::fs::write(&path, format!("{}{table}{}", &doc[..start], &doc[stop..])).expect("docs/1c.md is writable");
+            // scripts/regenerate.sh: replace the file at once, never leaving half of it.
+            let temporary = path.with_extension("regenerating");
+            std::fs::write(&temporary, format!("{}{table}{}", &doc[..start], &doc[stop..])).expect("docs/ is writable");
+            std::fs::rename(&temporary, &path).expect("docs/1c.md is writable");
             return;
         }
-        panic!("the member table of docs/1c.md is stale: run `DISKBRIDGE_BLESS=1 cargo test -p diskbridge-onec` and commit it");
+        panic!("stale generated files: docs/1c.md (the member table); run scripts/regenerate.sh and commit it");
     }
 
     #[test]
