@@ -646,7 +646,7 @@ char *diskbridge_yandex_disk_restore_from_trash(const char *params_json);
 DISKBRIDGE_MUST_USE char *diskbridge_yandex_disk_clear_trash(const char *params_json);
 
 /**
- * `YandexDisk.UploadDirectory`: Uploads a folder tree. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.
+ * `YandexDisk.UploadDirectory`: Uploads a folder tree, up to transfers.concurrency files at once. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.
  *
  * Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `path` (required), `overwrite`, `skip_unchanged`, `credentials`, `options`.
  * Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
@@ -659,7 +659,7 @@ DISKBRIDGE_MUST_USE
 char *diskbridge_yandex_disk_upload_directory(const char *params_json);
 
 /**
- * `YandexDisk.DownloadDirectory`: Downloads a folder tree, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose sha256 already matches are skipped; part files of an earlier, killed run are removed.
+ * `YandexDisk.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose sha256 already matches are skipped; part files of an earlier, killed run are removed.
  *
  * Parameters: `params_json`, a JSON object with `token`, `path` (required), `local_dir` (required), `credentials`, `options`.
  * Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
@@ -908,7 +908,7 @@ char *diskbridge_google_drive_get_object_information(const char *params_json);
 /**
  * `GoogleDrive.GetDirectoriesList`: Every folder (all pages; trashed ones left out), optionally filtered by name.
  *
- * Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `credentials`, `options`.
+ * Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `drive_id`, `credentials`, `options`.
  * Returns a reply envelope (never NULL) whose `result` is array of file JSON (folders), each with `files` when `detailed`; release it with
  * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetDirectoriesList", params_json)`.
  *
@@ -921,7 +921,7 @@ char *diskbridge_google_drive_get_directories_list(const char *params_json);
 /**
  * `GoogleDrive.GetFilesList`: Every file that is not a folder (all pages; trashed ones left out), optionally filtered by name and folder.
  *
- * Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `credentials`, `options`.
+ * Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `drive_id`, `credentials`, `options`.
  * Returns a reply envelope (never NULL) whose `result` is array of file JSON; release it with
  * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetFilesList", params_json)`.
  *
@@ -1150,6 +1150,45 @@ char *diskbridge_google_drive_get_permissions(const char *params_json);
  */
 DISKBRIDGE_MUST_USE
 char *diskbridge_google_drive_delete_permission(const char *params_json);
+
+/**
+ * `GoogleDrive.GetSharedDrives`: Every shared drive the account is a member of (all pages). A service account has no storage of its own: it backs up into a shared drive it is a member of (`drive_id`).
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is array of drive JSON (`id`, `name`, …); release it with
+ * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetSharedDrives", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_google_drive_get_shared_drives(const char *params_json);
+
+/**
+ * `GoogleDrive.UploadDirectory`: Uploads a folder tree into a Drive folder, making subfolders by name, up to transfers.concurrency files at once. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token, a quota or an unreachable service stops the call.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `folder_id`, `drive_id`, `overwrite`, `skip_unchanged`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.UploadDirectory", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_google_drive_upload_directory(const char *params_json);
+
+/**
+ * `GoogleDrive.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names are refused in `errors` and the rest goes on, as are Google documents (ExportFile exports them); files whose sha256 already matches (md5 where Drive reports no sha256) are skipped; part files of an earlier, killed run are removed.
+ *
+ * Parameters: `params_json`, a JSON object with `token`, `folder_id`, `local_dir` (required), `drive_id`, `credentials`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
+ * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DownloadDirectory", params_json)`.
+ *
+ * # Safety
+ * `params_json` must be NULL or a NUL-terminated string valid during the call.
+ */
+DISKBRIDGE_MUST_USE
+char *diskbridge_google_drive_download_directory(const char *params_json);
 
 #ifdef __cplusplus
 }  // extern "C"

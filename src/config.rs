@@ -73,7 +73,8 @@ pub(crate) struct Transfers {
     /// A download without `save_path` is returned as base64 up to this size.
     pub inline_max_bytes: u64,
     /// User-Agent of the Yandex Disk upload-link request: the service slows some media types
-    /// down by user agent (docs/peers.md); absent: `user_agent`.
+    /// down for unknown agents, so by default the link is asked for as the Disk's desktop
+    /// client asks, as yadisk and rclone do (docs/peers.md §2); null: `user_agent`.
     pub upload_link_user_agent: Option<String>,
     /// How long `wait` polls an asynchronous operation before giving up.
     pub operation_timeout_s: f64,
@@ -82,16 +83,26 @@ pub(crate) struct Transfers {
     pub download_streams: u32,
     /// Downloads of this size and above go over `download_streams` connections.
     pub parallel_threshold_bytes: u64,
+    /// How many files a folder transfer moves at once (each large download among them takes
+    /// its own `download_streams` connections).
+    pub concurrency: u32,
 }
+
+/// The Disk desktop client's User-Agent, which yadisk sends on upload-link requests.
+pub(crate) const DESKTOP_CLIENT_USER_AGENT: &str = "Yandex.Disk {\"os\":\"windows\"}";
+
+/// The most files a folder transfer may move at once.
+pub(crate) const MAX_CONCURRENCY: u32 = 32;
 
 impl Default for Transfers {
     fn default() -> Self {
         Transfers {
             inline_max_bytes: 32 * 1024 * 1024,
-            upload_link_user_agent: None,
+            upload_link_user_agent: Some(DESKTOP_CLIENT_USER_AGENT.to_string()),
             operation_timeout_s: 600.0,
             download_streams: 4,
             parallel_threshold_bytes: 64 * 1024 * 1024,
+            concurrency: 4,
         }
     }
 }
@@ -238,6 +249,11 @@ impl Config {
         if !(1..=MAX_DOWNLOAD_STREAMS).contains(&self.transfers.download_streams) {
             return Err(Error::invalid_params(format!(
                 "`transfers.download_streams` must be 1 to {MAX_DOWNLOAD_STREAMS}"
+            )));
+        }
+        if !(1..=MAX_CONCURRENCY).contains(&self.transfers.concurrency) {
+            return Err(Error::invalid_params(format!(
+                "`transfers.concurrency` must be from 1 to {MAX_CONCURRENCY}"
             )));
         }
         if self.retries.max_attempts == 0 {

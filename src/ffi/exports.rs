@@ -635,7 +635,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_clear_trash(params_json: *const 
     unsafe { call_method("YandexDisk.ClearTrash", params_json) }
 }
 
-/// `YandexDisk.UploadDirectory`: Uploads a folder tree. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.
+/// `YandexDisk.UploadDirectory`: Uploads a folder tree, up to transfers.concurrency files at once. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.
 ///
 /// Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `path` (required), `overwrite`, `skip_unchanged`, `credentials`, `options`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
@@ -650,7 +650,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_upload_directory(params_json: *c
     unsafe { call_method("YandexDisk.UploadDirectory", params_json) }
 }
 
-/// `YandexDisk.DownloadDirectory`: Downloads a folder tree, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose sha256 already matches are skipped; part files of an earlier, killed run are removed.
+/// `YandexDisk.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose sha256 already matches are skipped; part files of an earlier, killed run are removed.
 ///
 /// Parameters: `params_json`, a JSON object with `token`, `path` (required), `local_dir` (required), `credentials`, `options`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
@@ -937,7 +937,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_object_information(params_j
 
 /// `GoogleDrive.GetDirectoriesList`: Every folder (all pages; trashed ones left out), optionally filtered by name.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `drive_id`, `credentials`, `options`.
 /// Returns a reply envelope (never NULL) whose `result` is array of file JSON (folders), each with `files` when `detailed`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetDirectoriesList", params_json)`.
 ///
@@ -952,7 +952,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_directories_list(params_jso
 
 /// `GoogleDrive.GetFilesList`: Every file that is not a folder (all pages; trashed ones left out), optionally filtered by name and folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `drive_id`, `credentials`, `options`.
 /// Returns a reply envelope (never NULL) whose `result` is array of file JSON; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetFilesList", params_json)`.
 ///
@@ -1218,4 +1218,49 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_permissions(params_json: *c
 pub unsafe extern "C" fn diskbridge_google_drive_delete_permission(params_json: *const c_char) -> *mut c_char {
     // SAFETY: forwarded contract.
     unsafe { call_method("GoogleDrive.DeletePermission", params_json) }
+}
+
+/// `GoogleDrive.GetSharedDrives`: Every shared drive the account is a member of (all pages). A service account has no storage of its own: it backs up into a shared drive it is a member of (`drive_id`).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is array of drive JSON (`id`, `name`, …); release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetSharedDrives", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_get_shared_drives(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.GetSharedDrives", params_json) }
+}
+
+/// `GoogleDrive.UploadDirectory`: Uploads a folder tree into a Drive folder, making subfolders by name, up to transfers.concurrency files at once. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token, a quota or an unreachable service stops the call.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `folder_id`, `drive_id`, `overwrite`, `skip_unchanged`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.UploadDirectory", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_upload_directory(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.UploadDirectory", params_json) }
+}
+
+/// `GoogleDrive.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names are refused in `errors` and the rest goes on, as are Google documents (ExportFile exports them); files whose sha256 already matches (md5 where Drive reports no sha256) are skipped; part files of an earlier, killed run are removed.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `folder_id`, `local_dir` (required), `drive_id`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DownloadDirectory", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_download_directory(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.DownloadDirectory", params_json) }
 }

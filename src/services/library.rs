@@ -54,7 +54,7 @@ pub(crate) const METHODS: &[Method] = &[
             Param::new(
                 "transfers",
                 ParamType::Object,
-                "{inline_max_bytes, upload_link_user_agent?, operation_timeout_s}.",
+                "{inline_max_bytes, upload_link_user_agent (null: user_agent), operation_timeout_s, concurrency}.",
             ),
             Param::boolean("reset", "false", "Start from the defaults instead of the current settings."),
         ],

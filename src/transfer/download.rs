@@ -15,7 +15,7 @@ use url::Url;
 use super::fetch::{overflow, range_start, Answer, Chunk, Getter, Link};
 use super::pipeline::{Output, Pipeline};
 use super::ranges::{self, Ranged};
-use super::target::{place, Placement};
+use super::target::{place, Placement, Reach};
 use super::{verify, Checksums, Expected, Verified, CHUNK};
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
@@ -28,9 +28,11 @@ pub(crate) enum Sink {
     /// This file, replaced atomically once the bytes are verified (written through when it is a
     /// FIFO or a device); part files an earlier run of it left behind are removed first.
     File(PathBuf),
-    /// As `File`, for a file of a folder download, whose folder the tree engine has already
-    /// rid of stale part files.
-    FileInSweptFolder(PathBuf),
+    /// As `File`, for a file of a folder download: `target` must stay inside `root`, which
+    /// others may be changing, so the folders between them are checked before the part file is
+    /// made and before the rename, and a link there is refused (not written through). The tree
+    /// engine has already rid the folder of stale part files.
+    Inside { root: PathBuf, target: PathBuf },
     /// Keep the bytes in memory, up to the configured inline cap.
     Memory,
 }
@@ -76,8 +78,13 @@ where
         return Err(too_large(cap));
     }
     let (placement, file) = match &sink {
-        Sink::File(path) => place(ctx, path, true).await.map(|(p, f)| (Some(p), Some(f)))?,
-        Sink::FileInSweptFolder(path) => place(ctx, path, false).await.map(|(p, f)| (Some(p), Some(f)))?,
+        Sink::File(path) => place(ctx, path, Reach::Anywhere)
+            .await
+            .map(|(p, f)| (Some(p), Some(f)))?,
+        Sink::Inside { root, target } => {
+            let reach = Reach::Inside(root);
+            place(ctx, target, reach).await.map(|(p, f)| (Some(p), Some(f)))?
+        }
         Sink::Memory => (None, None),
     };
     let link = Link::open(access, link).await?;
@@ -177,8 +184,8 @@ async fn land(
             .md5
             .or_else(|| expected.md5.as_ref().map(|md5| md5.to_lowercase()));
     }
-    if let Some(Placement::Replace { target, mut part }) = placement {
-        part.commit(&target).await?;
+    if let Some(placement) = placement {
+        placement.commit().await?;
     }
     Ok(Downloaded { checksums, data })
 }

@@ -9,6 +9,7 @@
 mod checksums;
 mod download;
 mod fetch;
+mod inside;
 mod pipeline;
 mod ranges;
 mod source;

@@ -6,6 +6,10 @@
 //! cannot take back what was written. Anything else (a folder, a block device, a socket, a link
 //! to nothing) is refused.
 //!
+//! A file of a folder download lands only inside the folder (`Reach::Inside`): the folders on
+//! the way are checked before the part file is made and again before the rename
+//! ([`check_inside`]), so there a link is refused, not written through.
+//!
 //! A part file is held with an advisory lock while its download lives (Unix), so the part
 //! files a killed process left behind can be told from live ones and removed on the next run.
 
@@ -14,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::hex;
+use super::inside::check_inside;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
 use crate::transport::Context;
@@ -31,10 +36,39 @@ const ABANDONED: Duration = Duration::from_secs(3600);
 
 /// Where a download to a file lands.
 pub(super) enum Placement {
-    /// Into a part file beside `target`, renamed over it once verified.
-    Replace { target: PathBuf, part: PartFile },
+    /// Into a part file beside `target`, renamed over it once verified; `root`: the folder the
+    /// target must still be inside at the rename.
+    Replace {
+        target: PathBuf,
+        part: PartFile,
+        root: Option<PathBuf>,
+    },
     /// Straight into a FIFO or a character device.
     Direct { path: PathBuf },
+}
+
+impl Placement {
+    /// Puts verified bytes in place: the part file renamed over the target, once the folders
+    /// on the way to a target that must stay inside its root are checked again.
+    pub(super) async fn commit(self) -> Result<()> {
+        if let Placement::Replace { target, mut part, root } = self {
+            if let Some(root) = root {
+                check_inside(&root, &target)?;
+            }
+            part.commit(&target).await?;
+        }
+        Ok(())
+    }
+}
+
+/// How far a download to a file may reach.
+pub(super) enum Reach<'a> {
+    /// Wherever `save_path` leads (a link is written through); the stale part files of the
+    /// target are removed first.
+    Anywhere,
+    /// Only inside this folder, which others may be changing (a file of a folder download,
+    /// whose folders the tree engine has already rid of stale part files).
+    Inside(&'a Path),
 }
 
 /// A part file beside the target, removed unless it was renamed over the target. `lock` holds
@@ -48,7 +82,7 @@ pub(super) struct PartFile {
 
 impl PartFile {
     /// Renames the part file over `target`.
-    pub(super) async fn commit(&mut self, target: &Path) -> Result<()> {
+    async fn commit(&mut self, target: &Path) -> Result<()> {
         tokio::fs::rename(&self.path, target)
             .await
             .map_err(|e| Error::local_io(&format!("cannot replace {}", target.display()), &e))?;
@@ -72,9 +106,15 @@ impl Drop for PartFile {
     }
 }
 
-/// What `save_path` is, and how a download lands there. `sweep`: remove the stale part files
-/// of the target first (a folder download removes them once per folder instead).
-pub(super) async fn place(ctx: &Context, save_path: &Path, sweep: bool) -> Result<(Placement, std::fs::File)> {
+/// What `save_path` is, and how a download lands there.
+pub(super) async fn place(ctx: &Context, save_path: &Path, reach: Reach<'_>) -> Result<(Placement, std::fs::File)> {
+    let root = match reach {
+        Reach::Anywhere => None,
+        Reach::Inside(root) => {
+            check_inside(root, save_path)?;
+            Some(root.to_path_buf())
+        }
+    };
     let target = match resolve(save_path)? {
         Resolved::Regular(target) => target,
         Resolved::Direct => {
@@ -83,7 +123,7 @@ pub(super) async fn place(ctx: &Context, save_path: &Path, sweep: bool) -> Resul
             return Ok((Placement::Direct { path }, file));
         }
     };
-    if sweep {
+    if root.is_none() {
         if let (Some(dir), Some(name)) = (target.parent(), file_name(&target)) {
             let removed = remove_stale_parts(dir, &HashSet::from([name]));
             if removed > 0 {
@@ -100,7 +140,7 @@ pub(super) async fn place(ctx: &Context, save_path: &Path, sweep: bool) -> Resul
         .file
         .try_clone()
         .map_err(|e| Error::local_io(&format!("cannot open {}", part.path.display()), &e))?;
-    Ok((Placement::Replace { target, part }, file))
+    Ok((Placement::Replace { target, part, root }, file))
 }
 
 enum Resolved {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod rogue;
+
 use std::ffi::{c_char, c_void, CStr, CString};
 
 use diskbridge::ffi::{diskbridge_call, diskbridge_call_with_progress, diskbridge_free};
