@@ -22,6 +22,9 @@ pub(crate) const SANDBOX_ENV: &str = "DISKBRIDGE_SANDBOX";
 /// The longest `timeouts.lock_s`: an hour.
 const MAX_LOCK_S: f64 = 3600.0;
 
+/// The most connections one download may take.
+const MAX_DOWNLOAD_STREAMS: u32 = 16;
+
 /// A base URL a service is reached at, declared by the service: its name in
 /// `configuration.endpoints`, the real service's URL, and its path prefix in the sandbox
 /// (sandbox/src/lib.rs, `PREFIXES`).
@@ -77,7 +80,13 @@ pub(crate) struct Transfers {
     pub upload_link_user_agent: Option<String>,
     /// How long `wait` polls an asynchronous operation before giving up.
     pub operation_timeout_s: f64,
-    /// How many files a folder transfer moves at once.
+    /// Ranged connections of one download to a file of at least `parallel_threshold_bytes`
+    /// (1: always one).
+    pub download_streams: u32,
+    /// Downloads of this size and above go over `download_streams` connections.
+    pub parallel_threshold_bytes: u64,
+    /// How many files a folder transfer moves at once (each large download among them takes
+    /// its own `download_streams` connections).
     pub concurrency: u32,
 }
 
@@ -93,6 +102,8 @@ impl Default for Transfers {
             inline_max_bytes: 32 * 1024 * 1024,
             upload_link_user_agent: Some(DESKTOP_CLIENT_USER_AGENT.to_string()),
             operation_timeout_s: 600.0,
+            download_streams: 4,
+            parallel_threshold_bytes: 64 * 1024 * 1024,
             concurrency: 4,
         }
     }
@@ -251,6 +262,11 @@ impl Config {
             return Err(Error::invalid_params(
                 "`transfers.operation_timeout_s` must be greater than zero",
             ));
+        }
+        if !(1..=MAX_DOWNLOAD_STREAMS).contains(&self.transfers.download_streams) {
+            return Err(Error::invalid_params(format!(
+                "`transfers.download_streams` must be 1 to {MAX_DOWNLOAD_STREAMS}"
+            )));
         }
         if !(1..=MAX_CONCURRENCY).contains(&self.transfers.concurrency) {
             return Err(Error::invalid_params(format!(
