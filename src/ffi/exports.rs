@@ -397,7 +397,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_file_upload_link(params_json
 
 /// `YandexDisk.DownloadFile`: Downloads a file, streamed and verified against the size and sha256 the Disk reports (md5 only where it reports no sha256); resumed after a broken connection. A file from transfers.parallel_threshold_bytes up goes to a save_path over transfers.download_streams ranged connections.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `save_path`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `save_path`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is with save_path `{"path", "size", "sha256", "md5"?}`; without `{"data_base64", "size", "sha256", "md5"?}` (`md5` when known: the Disk's, or computed where it reports no sha256); release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.DownloadFile", params_json)`.
 ///
@@ -997,7 +997,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_update_file(params_json: *const
 
 /// `GoogleDrive.DownloadFile`: Downloads a file, streamed and resumed with Range after a broken connection, and verified against Drive's size and sha256Checksum (md5Checksum only where Drive reports no sha256) before anything is replaced; from transfers.parallel_threshold_bytes up a save_path download goes over transfers.download_streams ranged connections. Google Docs, Sheets and Slides have no bytes of their own: use ExportFile.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `save_path`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `save_path`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is with save_path `{"path", "size", "sha256", "md5"?}`; without `{"data_base64", "size", "sha256", "md5"?}` (`md5` when known: Drive's, or computed where it reports no sha256); release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DownloadFile", params_json)`.
 ///
