@@ -233,9 +233,9 @@ fn apply(ctx: &Context, credentials: &mut Map<String, Value>, tokens: &TokenSet)
         ctx.add_secret(refresh_token);
         credentials.insert("refresh_token".into(), Value::String(refresh_token.clone()));
     }
-    match tokens.expires_in {
-        Some(expires_in) => {
-            credentials.insert("expires_at".into(), Value::from(unix_now() + expires_in as i64));
+    match tokens.expires_at {
+        Some(expires_at) => {
+            credentials.insert("expires_at".into(), Value::from(expires_at));
         }
         None => {
             credentials.remove("expires_at");

@@ -33,6 +33,9 @@ pub(crate) struct TokenSet {
     pub access_token: String,
     pub refresh_token: Option<String>,
     pub expires_in: Option<u64>,
+    /// When the access token expires, in Unix seconds: fixed when the answer arrived, so every
+    /// caller sharing one refresh hands its host the same value.
+    pub expires_at: Option<i64>,
     /// The endpoint's JSON, as returned by the RefreshToken methods.
     pub raw: Value,
 }
@@ -62,10 +65,15 @@ impl TokenSet {
                 )
             })?
             .to_string();
+        let expires_in = raw.get("expires_in").and_then(Value::as_u64);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs() as i64);
         Ok(TokenSet {
             access_token,
             refresh_token: raw.get("refresh_token").and_then(Value::as_str).map(String::from),
-            expires_in: raw.get("expires_in").and_then(Value::as_u64),
+            expires_in,
+            expires_at: expires_in.map(|seconds| now.saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX))),
             raw,
         })
     }
