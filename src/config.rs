@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::log;
+use crate::sync::{read, write};
 
 /// The environment variable that points every endpoint at a sandbox when nothing else was
 /// configured.
@@ -364,13 +365,13 @@ fn global() -> &'static RwLock<Global> {
 
 /// The process-wide configuration.
 pub(crate) fn current() -> Arc<Config> {
-    global().read().unwrap_or_else(|p| p.into_inner()).config.clone()
+    read(global()).config.clone()
 }
 
 /// The configuration for one call: the process-wide one with `options` merged over it.
 pub(crate) fn effective(options: Option<&Value>, known: &Endpoints) -> Result<Arc<Config>> {
     let Some(options) = options else { return Ok(current()) };
-    let base = global().read().unwrap_or_else(|p| p.into_inner()).json.clone();
+    let base = read(global()).json.clone();
     let config = merged(base, options, "options", known)?;
     Ok(Arc::new(config))
 }
@@ -378,7 +379,7 @@ pub(crate) fn effective(options: Option<&Value>, known: &Endpoints) -> Result<Ar
 /// `Library.Configure`: merges `changes` into the process-wide configuration (after a reset to
 /// the defaults when `reset`), validates the result and installs it.
 pub(crate) fn configure(changes: &Value, reset: bool, known: &Endpoints) -> Result<Arc<Config>> {
-    let mut global = global().write().unwrap_or_else(|p| p.into_inner());
+    let mut global = write(global());
     let base = if reset {
         serde_json::to_value(Config::default()).unwrap_or(Value::Null)
     } else {

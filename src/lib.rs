@@ -23,6 +23,7 @@ mod runtime;
 mod schema;
 mod secrets;
 mod services;
+mod sync;
 mod transfer;
 mod transport;
 mod tree;

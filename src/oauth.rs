@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Endpoint;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
+use crate::sync::lock;
 use crate::transport::{send_json, Context, Profile, Request, ServiceError};
 
 /// How long the outcome of a refresh answers `credentials` callers holding the refresh token it
@@ -250,10 +251,7 @@ where
     // Keyed by a hash: the map outlives the call and should not hold refresh tokens as keys.
     let digest: [u8; 32] = Sha256::digest(key.join("\u{0}").as_bytes()).into();
     let slot = {
-        let mut slots = SLOTS
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut slots = lock(SLOTS.get_or_init(Default::default));
         slots.retain(|_, slot| match slot.try_lock() {
             Ok(outcome) => outcome.as_ref().is_none_or(|(at, _)| at.elapsed() < ROTATION_GRACE),
             Err(_) => true,

@@ -23,6 +23,7 @@ use tokio::sync::OnceCell;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::progress::Shares;
+use crate::sync::lock;
 use crate::transfer::{is_part_name, local_checksums, remove_stale_parts, verify, Checksums, Expected, Sink, Source};
 use crate::transport::Context;
 
@@ -252,13 +253,7 @@ impl<'a, T: UploadTarget> Folders<'a, T> {
         }
         let mut parent: Option<Arc<RemoteFolder>> = None;
         for prefix in chain {
-            let cell = self
-                .known
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(prefix.to_string())
-                .or_default()
-                .clone();
+            let cell = lock(&self.known).entry(prefix.to_string()).or_default().clone();
             let above = parent.as_deref();
             let folder = cell
                 .get_or_try_init(|| async { self.target.folder(above, prefix).await.map(Arc::new) })

@@ -23,6 +23,7 @@ use super::pipeline::{hand_over, WriteOut, WRITE_OUT_BYTES};
 use super::target::PartFile;
 use super::{Checksums, Expected, Hashers, CHUNK};
 use crate::error::{Error, ErrorCode, Result};
+use crate::sync::lock;
 use crate::transport::{Context, Profile, RetryContext};
 
 /// The smallest piece a file is cut into (a file smaller than the streams' share of it still
@@ -133,7 +134,7 @@ struct Shared<'a, F> {
 
 impl<F> Shared<'_, F> {
     fn next_piece(&self) -> Option<Range<u64>> {
-        self.pieces.lock().unwrap_or_else(|p| p.into_inner()).take()
+        lock(&self.pieces).take()
     }
 
     /// Hands bytes that belong at `offset` to the writing thread.

@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use super::{Checksums, Hashers, CHUNK};
 use crate::error::{Error, ErrorCode, Result};
 use crate::progress::Progress;
+use crate::sync::lock;
 
 /// What an upload sends: a local file, or bytes given inline as base64.
 #[derive(Clone)]
@@ -153,7 +154,7 @@ impl Source {
     pub(super) fn body(&self, progress: Progress, tally: Arc<Mutex<Tally>>) -> Result<reqwest::Body> {
         match self {
             Source::Bytes(bytes) => {
-                tally.lock().unwrap_or_else(|p| p.into_inner()).hashers.update(bytes);
+                lock(&tally).hashers.update(bytes);
                 Ok(bytes_body(bytes.clone(), progress))
             }
             Source::File { path, size } => file_body(path, *size, progress, tally),
@@ -189,7 +190,7 @@ fn file_body(path: &Path, total: u64, progress: Progress, tally: Arc<Mutex<Tally
         let (tally, path) = (tally.clone(), path.to_path_buf());
         std::thread::spawn(move || read_ahead(file, &path, chunks, &tally))
     };
-    tally.lock().unwrap_or_else(|p| p.into_inner()).reader = Some(reader);
+    lock(&tally).reader = Some(reader);
     let stream = futures_util::stream::unfold((received, 0u64), move |(mut received, done)| {
         let progress = progress.clone();
         async move {
@@ -225,13 +226,13 @@ fn read_ahead(
                 }
             }
             Err(err) => {
-                tally.lock().unwrap_or_else(|p| p.into_inner()).local_error = Some(read_error(path, &err));
+                lock(tally).local_error = Some(read_error(path, &err));
                 let _ = chunks.blocking_send(Err(err));
                 return;
             }
         }
     }
-    tally.lock().unwrap_or_else(|p| p.into_inner()).hashers = hashers;
+    lock(tally).hashers = hashers;
 }
 
 async fn open(path: &Path) -> Result<tokio::fs::File> {

@@ -14,6 +14,7 @@ use super::source::Tally;
 use super::{Checksums, Source};
 use crate::error::Result;
 use crate::log::Level;
+use crate::sync::lock;
 use crate::transport::{client, failure_error, target_of, within, Context, Failure, Profile, Reply};
 
 /// PUTs the source to a signed URL, with no Authorization header. A network failure comes back
@@ -38,11 +39,11 @@ pub(crate) async fn put(ctx: &Context, profile: &Profile, url: &Url, source: &So
     let answer = read_reply(ctx, deadline, request).await;
     // A successful answer means the whole body was read, so the reader is done or about to be;
     // after a failure its checksum is not needed and it ends once the request lets go of the body.
-    let reader = tally.lock().unwrap_or_else(|p| p.into_inner()).reader.take();
+    let reader = lock(&tally).reader.take();
     if let (Some(reader), Ok(Reply { status: 200..=299, .. })) = (reader, &answer) {
         let _ = tokio::task::spawn_blocking(move || reader.join()).await;
     }
-    let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+    let mut tally = lock(&tally);
     if let Some(error) = tally.local_error.take() {
         return Err(error);
     }

@@ -10,6 +10,7 @@ use url::Url;
 use super::Profile;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
+use crate::sync::lock;
 
 /// Why an attempt got no complete answer.
 pub(crate) enum Failure {
@@ -89,10 +90,7 @@ pub(crate) fn client_lane(config: &Config, lane: usize) -> Result<reqwest::Clien
         (timeouts.connect_s * 1000.0) as u64,
         lane,
     );
-    let mut clients = CLIENTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut clients = lock(CLIENTS.get_or_init(Default::default));
     if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }
