@@ -33,7 +33,6 @@ const FAILURE_GRACE: Duration = Duration::from_secs(2);
 pub(crate) struct TokenSet {
     pub access_token: String,
     pub refresh_token: Option<String>,
-    pub expires_in: Option<u64>,
     /// When the access token expires, in Unix seconds: fixed when the answer arrived, so every
     /// caller sharing one refresh hands its host the same value.
     pub expires_at: Option<i64>,
@@ -47,7 +46,7 @@ impl std::fmt::Debug for TokenSet {
         f.debug_struct("TokenSet")
             .field("access_token", &"***")
             .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
-            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }
@@ -73,7 +72,6 @@ impl TokenSet {
         Ok(TokenSet {
             access_token,
             refresh_token: raw.get("refresh_token").and_then(Value::as_str).map(String::from),
-            expires_in,
             expires_at: expires_in.map(|seconds| now.saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX))),
             raw,
         })
