@@ -17,6 +17,7 @@ use crate::credentials_file::CredentialsFile;
 use crate::error::{Error, Result};
 use crate::log::Level;
 use crate::oauth::{self, RefreshGrant, TokenSet, ROTATION_GRACE};
+use crate::sync::lock;
 use crate::transport::{Context, TokenProvider};
 
 /// Refresh this long before `expires_at`, so a token never expires in flight.
@@ -175,7 +176,7 @@ impl Session {
         let tokens = source.fetch(ctx, credentials).await?;
         apply(ctx, credentials, &tokens);
         state.access_token = Some(tokens.access_token);
-        *self.refreshed.lock().unwrap_or_else(|p| p.into_inner()) = Some(Value::Object(credentials.clone()));
+        *lock(&self.refreshed) = Some(Value::Object(credentials.clone()));
         Ok(())
     }
 
@@ -210,7 +211,7 @@ impl Session {
         state.credentials = Some(credentials.clone());
         if let Err(error) = saved {
             // The renewal may have rotated the refresh token: the reply keeps the only copy.
-            *self.refreshed.lock().unwrap_or_else(|p| p.into_inner()) = Some(Value::Object(credentials));
+            *lock(&self.refreshed) = Some(Value::Object(credentials));
             return Err(Error::new(
                 error.code,
                 format!(
@@ -220,7 +221,7 @@ impl Session {
             ));
         }
         ctx.log(Level::Info, "auth", &format!("saved the renewed tokens to {path}"));
-        *self.saved_to.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
+        *lock(&self.saved_to) = Some(path);
         Ok(())
     }
 }
@@ -233,9 +234,9 @@ fn apply(ctx: &Context, credentials: &mut Map<String, Value>, tokens: &TokenSet)
         ctx.add_secret(refresh_token);
         credentials.insert("refresh_token".into(), Value::String(refresh_token.clone()));
     }
-    match tokens.expires_in {
-        Some(expires_in) => {
-            credentials.insert("expires_at".into(), Value::from(unix_now() + expires_in as i64));
+    match tokens.expires_at {
+        Some(expires_at) => {
+            credentials.insert("expires_at".into(), Value::from(expires_at));
         }
         None => {
             credentials.remove("expires_at");
@@ -303,11 +304,11 @@ impl TokenProvider for Session {
     }
 
     fn refreshed_credentials(&self) -> Option<Value> {
-        self.refreshed.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.refreshed).clone()
     }
 
     fn credentials_saved_to(&self) -> Option<String> {
-        self.saved_to.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.saved_to).clone()
     }
 }
 

@@ -18,16 +18,13 @@ pub mod error;
 pub mod ffi;
 mod log;
 mod mail;
-// Public only for the MD5 ceiling of examples/bench_yadisk.rs; leaves with the sha256
-// verification of the transfers issue.
-#[doc(hidden)]
-pub mod md5;
 mod oauth;
 mod progress;
 mod runtime;
 mod schema;
 mod secrets;
 mod services;
+mod sync;
 mod transfer;
 mod transport;
 mod tree;

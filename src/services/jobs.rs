@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::error::{Error, ErrorCode, Result};
 use crate::progress::Progress;
 use crate::schema::{handler, Auth, Call, Method, Origin, Param, ParamType};
+use crate::sync::lock;
 use crate::transfer::hex;
 
 const MODULE: &str = "Jobs";
@@ -88,22 +89,17 @@ fn jobs() -> &'static Mutex<HashMap<String, Arc<Job>>> {
 
 fn find(call: &Call) -> Result<Arc<Job>> {
     let id = call.args.str("job_id")?;
-    jobs()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(id)
-        .cloned()
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::UnknownJob,
-                format!("no job `{id}` (finished jobs are kept for an hour)"),
-            )
-        })
+    lock(jobs()).get(id).cloned().ok_or_else(|| {
+        Error::new(
+            ErrorCode::UnknownJob,
+            format!("no job `{id}` (finished jobs are kept for an hour)"),
+        )
+    })
 }
 
 /// Forgets jobs that ended long ago, and the oldest ended ones past the limit.
 fn forget_old(jobs: &mut HashMap<String, Arc<Job>>) {
-    let ended_at = |job: &Job| *job.ended_at.lock().unwrap_or_else(|p| p.into_inner());
+    let ended_at = |job: &Job| *lock(&job.ended_at);
     jobs.retain(|_, job| ended_at(job).is_none_or(|at| at.elapsed() < KEEP_FINISHED));
     let mut ended: Vec<(Instant, String)> = jobs
         .iter()
@@ -130,7 +126,7 @@ async fn start(call: Call) -> Result<Value> {
         ended_at: Mutex::new(None),
     });
     {
-        let mut jobs = jobs().lock().unwrap_or_else(|p| p.into_inner());
+        let mut jobs = lock(jobs());
         forget_old(&mut jobs);
         jobs.insert(id.clone(), job.clone());
     }
@@ -138,8 +134,8 @@ async fn start(call: Call) -> Result<Value> {
     let running = (call.dispatch.run)(method, params, job.progress.clone());
     crate::runtime::runtime().spawn(async move {
         let reply = running.await;
-        *job.reply.lock().unwrap_or_else(|p| p.into_inner()) = Some(reply);
-        *job.ended_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        *lock(&job.reply) = Some(reply);
+        *lock(&job.ended_at) = Some(Instant::now());
         job.ended.notify_waiters();
     });
     Ok(json!({"job_id": id}))
@@ -147,7 +143,7 @@ async fn start(call: Call) -> Result<Value> {
 
 fn describe(job: &Job) -> Value {
     let (done, total) = job.progress.counters();
-    let reply = job.reply.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let reply = lock(&job.reply).clone();
     let state = match &reply {
         None => "running",
         Some(reply) if reply["ok"] == json!(true) => "done",
@@ -173,7 +169,7 @@ async fn wait(call: Call) -> Result<Value> {
     loop {
         // Registered before the check, so an end between the two is not missed.
         let ended = job.ended.notified();
-        if job.reply.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+        if lock(&job.reply).is_some() {
             break;
         }
         let slice = deadline
@@ -191,7 +187,7 @@ async fn wait(call: Call) -> Result<Value> {
 
 async fn cancel(call: Call) -> Result<Value> {
     let job = find(&call)?;
-    let running = job.reply.lock().unwrap_or_else(|p| p.into_inner()).is_none();
+    let running = lock(&job.reply).is_none();
     if running {
         job.progress.cancel();
     }

@@ -10,6 +10,7 @@ use url::Url;
 use super::Profile;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
+use crate::sync::lock;
 
 /// Why an attempt got no complete answer.
 pub(crate) enum Failure {
@@ -83,22 +84,27 @@ pub(crate) fn target_of(url: &Url) -> String {
     format!("{}{port}{}", url.host_str().unwrap_or(""), url.path())
 }
 
-type ClientKey = (Option<String>, Option<String>, u64);
+type ClientKey = (Option<String>, Option<String>, u64, usize);
 
 /// One pooled client per distinct network setting (proxy, roots, connect timeout), shared by
 /// every call in the process. Read and total timeouts are set per request.
 pub(crate) fn client(config: &Config) -> Result<reqwest::Client> {
+    client_lane(config, 0)
+}
+
+/// As `client`, with a pool of its own per `lane`: the streams of a parallel download each take
+/// a lane, so they get connections of their own even where HTTP/2 would put every request on
+/// one connection (and a link that holds each connection to a rate would hold them all).
+pub(crate) fn client_lane(config: &Config, lane: usize) -> Result<reqwest::Client> {
     static CLIENTS: OnceLock<Mutex<HashMap<ClientKey, reqwest::Client>>> = OnceLock::new();
     let timeouts = &config.timeouts;
     let key: ClientKey = (
         config.proxy.clone(),
         config.ca_file.clone(),
         (timeouts.connect_s * 1000.0) as u64,
+        lane,
     );
-    let mut clients = CLIENTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut clients = lock(CLIENTS.get_or_init(Default::default));
     if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }

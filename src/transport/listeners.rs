@@ -12,6 +12,7 @@ use url::Url;
 
 use super::{client, Context};
 use crate::error::{Error, ErrorCode, Result};
+use crate::sync::lock;
 
 /// The largest listeners answer read: a few short fields.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -24,12 +25,12 @@ fn cache() -> &'static Mutex<HashMap<String, Value>> {
 /// The URL of `listener` at `sandbox` (a base URL without a trailing slash): the answer's URL,
 /// or, for an address alone, `<listener>://` or with TLS `<listener>s://` and the address.
 pub(crate) async fn listener_url(ctx: &Context, sandbox: &str, listener: &str) -> Result<Url> {
-    let cached = cache().lock().unwrap_or_else(|p| p.into_inner()).get(sandbox).cloned();
+    let cached = lock(cache()).get(sandbox).cloned();
     let answer = match cached {
         Some(answer) => answer,
         None => {
             let answer = fetch(ctx, sandbox).await?;
-            let mut cache = cache().lock().unwrap_or_else(|p| p.into_inner());
+            let mut cache = lock(cache());
             cache.insert(sandbox.to_string(), answer.clone());
             answer
         }
@@ -61,7 +62,7 @@ pub(crate) async fn listener_url(ctx: &Context, sandbox: &str, listener: &str) -
 /// Forgets what `sandbox` answered, after its listener could not be reached (a sandbox started
 /// again on the same port has new listeners).
 pub(crate) fn forget(sandbox: &str) {
-    cache().lock().unwrap_or_else(|p| p.into_inner()).remove(sandbox);
+    lock(cache()).remove(sandbox);
 }
 
 async fn fetch(ctx: &Context, sandbox: &str) -> Result<Value> {

@@ -15,7 +15,7 @@ mod send;
 mod stream;
 mod token;
 
-pub(crate) use client::{client, failure_error, target_of, within, Failure};
+pub(crate) use client::{client, client_lane, failure_error, target_of, within, Failure};
 pub(crate) use context::Context;
 pub(crate) use listeners::forget as forget_sandbox_listeners;
 pub(crate) use profile::{read_error_and_description, Profile, ServiceError};

@@ -18,6 +18,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
+use crate::sync::lock;
 
 /// A connected byte stream, plain or TLS.
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -73,10 +74,7 @@ pub(crate) async fn connect(config: &Config, url: &Url, default_port: u16) -> Re
 /// One TLS client configuration per `ca_file`, made once: the platform's roots and the file's.
 fn tls_config(config: &Config) -> Result<Arc<ClientConfig>> {
     static CONFIGS: OnceLock<Mutex<HashMap<Option<String>, Arc<ClientConfig>>>> = OnceLock::new();
-    let mut configs = CONFIGS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut configs = lock(CONFIGS.get_or_init(Default::default));
     if let Some(made) = configs.get(&config.ca_file) {
         return Ok(made.clone());
     }
