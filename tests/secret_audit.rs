@@ -7,9 +7,12 @@
 
 mod common;
 
+use base64::Engine;
 use common::{err, ok, sandbox};
-use diskbridge_sandbox::{YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
-use serde_json::json;
+use diskbridge_sandbox::{
+    ORG_ID, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET, YANDEX_SERVICE_CLIENT_ID, YANDEX_SERVICE_CLIENT_SECRET,
+};
+use serde_json::{json, Value};
 
 fn assert_clean(text: &str, secrets: &[String], what: &str) {
     for secret in secrets.iter().filter(|s| s.len() >= 6) {
@@ -80,7 +83,18 @@ fn secrets_stay_out_of_logs_and_errors() {
     revoke["access_token"] = saved["access_token"].clone();
     ok(sb.call("YandexID.RevokeToken", revoke));
 
+    // Mail, calendar and Telemost with an employee's exchanged token, and refused ones: the
+    // XOAUTH2 lines (and their base64) must stay out of the log and the IMAP/SMTP rendering.
+    let exchanged = mail_and_calendar(&sb, &mut errors);
+
     let mut secrets = sb.secrets();
+    for token in exchanged.iter().chain(["y0_refused_mail_token".to_string()].iter()) {
+        for user in [MAIL_USER, "owner@sandbox-org.ru"] {
+            let sasl = format!("user={user}\x01auth=Bearer {token}\x01\x01");
+            secrets.push(base64::engine::general_purpose::STANDARD.encode(sasl));
+        }
+    }
+    secrets.extend(exchanged);
     secrets.extend(
         [
             "a-very-secret-wrong-secret",
@@ -89,6 +103,7 @@ fn secrets_stay_out_of_logs_and_errors() {
             "verifier-that-is-secret-too-0123456789abcdef",
             "0123456789abcdef0123456789abcdef",
             "1:a-refresh-token-nobody-issued",
+            "y0_refused_mail_token",
         ]
         .map(String::from),
     );
@@ -101,7 +116,76 @@ fn secrets_stay_out_of_logs_and_errors() {
     for error in &errors {
         assert_clean(error["message"].as_str().unwrap(), &secrets, "an error message");
     }
+    let line_protocols: Vec<Value> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r["protocol"] == "imap" || r["protocol"] == "smtp")
+        .collect();
+    assert!(
+        line_protocols
+            .iter()
+            .any(|r| r["command"].as_str().unwrap_or("").contains("AUTH")),
+        "the IMAP and SMTP logins were recorded"
+    );
+    assert_clean(
+        &serde_json::to_string(&line_protocols).unwrap(),
+        &secrets,
+        "the IMAP/SMTP request log",
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+const MAIL_USER: &str = "ivan.petrov@sandbox-org.ru";
+
+/// The service application gets the mail and calendar rights; one employee's mailbox, calendars
+/// and a Telemost meeting are used with an exchanged token, and refused tokens are tried on each
+/// protocol (their errors go to `errors`). Returns the tokens exchanged on the way.
+fn mail_and_calendar(sb: &common::TestSandbox, errors: &mut Vec<Value>) -> Vec<String> {
+    let owner = sb.sign_in()["access_token"].as_str().unwrap().to_string();
+    ok(sb.call(
+        "Yandex360.ActivateServiceApplications",
+        json!({"token": owner, "org_id": ORG_ID}),
+    ));
+    let scopes = "mail:imap_full mail:smtp calendar:all telemost-api:conferences.create";
+    ok(sb.call(
+        "Yandex360.AddServiceApplication",
+        json!({"token": owner, "org_id": ORG_ID, "client_id": YANDEX_SERVICE_CLIENT_ID, "scopes": scopes}),
+    ));
+    let credentials = json!({"client_id": YANDEX_SERVICE_CLIENT_ID, "client_secret": YANDEX_SERVICE_CLIENT_SECRET,
+                             "subject": {"user_email": MAIL_USER}});
+    let mut exchanged = Vec::new();
+    let mut keep = |reply: &Value| {
+        if let Some(token) = reply["credentials"]["access_token"].as_str() {
+            exchanged.push(token.to_string());
+        }
+    };
+    let folders = sb.call("YandexMail.GetFolders", json!({"credentials": credentials}));
+    keep(&folders);
+    ok(folders);
+    let sent = sb.call(
+        "YandexMail.SendMessage",
+        json!({"credentials": credentials, "to": MAIL_USER, "subject": "audit", "text": "x"}),
+    );
+    keep(&sent);
+    ok(sent);
+    let calendars = sb.call("YandexCalendar.GetCalendars", json!({"credentials": credentials}));
+    keep(&calendars);
+    ok(calendars);
+    let refused = "y0_refused_mail_token";
+    errors.push(err(
+        sb.call("YandexMail.GetFolders", json!({"token": refused, "email": MAIL_USER}))
+    ));
+    errors.push(err(sb.call(
+        "YandexMail.SendMessage",
+        json!({"token": refused, "email": MAIL_USER, "to": MAIL_USER, "text": "x"}),
+    )));
+    errors.push(err(sb.call(
+        "YandexCalendar.GetCalendars",
+        json!({"token": refused, "email": MAIL_USER}),
+    )));
+    errors.push(err(sb.call("Telemost.CreateConference", json!({"token": refused}))));
+    assert!(!exchanged.is_empty(), "the calls handed the exchanged token back");
+    exchanged
 }
 
 #[test]

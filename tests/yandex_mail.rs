@@ -170,7 +170,21 @@ fn refused_tokens_are_unauthorized_with_the_servers_text_and_no_secret() {
     sb.advance_clock(3601);
     let expired = err(sb.call("YandexMail.GetMessages", json!({"token": ivan, "email": IVAN})));
     assert_eq!(expired["code"], "unauthorized", "{expired}");
+    assert!(
+        expired["message"].as_str().unwrap().contains("[AUTHENTICATIONFAILED]"),
+        "the server's text: {expired}"
+    );
     assert!(!expired.to_string().contains(&ivan));
+    let expired_smtp = err(sb.call(
+        "YandexMail.SendMessage",
+        json!({"token": ivan, "email": IVAN, "to": MARIA, "text": "x"}),
+    ));
+    assert_eq!(expired_smtp["code"], "unauthorized", "{expired_smtp}");
+    assert!(
+        expired_smtp["message"].as_str().unwrap().contains("535 5.7.8"),
+        "{expired_smtp}"
+    );
+    assert!(!expired_smtp.to_string().contains(&ivan));
     // The log of the IMAP and SMTP commands never holds a token either.
     let log = serde_json::to_string(&sb.requests()).unwrap();
     for secret in [&maria, &ivan] {
@@ -426,6 +440,39 @@ fn a_connection_dropped_mid_message_leaves_nothing_partial() {
     assert_no_partial_files(&other.0);
 }
 
+#[test]
+fn a_cancelled_backup_leaves_whole_messages_and_the_rerun_fetches_the_rest() {
+    let sb = sandbox();
+    mail_ready(&sb);
+    sb.control(
+        reqwest::Method::POST,
+        "mail/seed",
+        Some(json!({"user": IVAN, "folder": "Archives", "count": 500, "max_size": 4096})),
+    );
+    let dir = TempDir::new("mail-cancel");
+    let params = json!({"credentials": employee(IVAN), "local_dir": dir.0, "folders": ["Archives"]});
+    let mut reports = Vec::new();
+    // Cancelled in the second batch of bodies (a batch is 200 messages).
+    let cancelled = sb.call_with_progress("YandexMail.BackupMailbox", params.clone(), &mut |done, total| {
+        reports.push((done, total));
+        done >= 250
+    });
+    assert_eq!(err(cancelled)["code"], "cancelled");
+    assert!(reports.windows(2).all(|w| w[0].0 < w[1].0), "progress only grows");
+    assert!(reports.iter().all(|(done, total)| done <= total), "{reports:?}");
+    assert_eq!(reports.last().unwrap().1, 500, "the total is known from the start");
+    assert_no_partial_files(&dir.0);
+    // Whatever was saved is whole.
+    let saved = std::fs::read_dir(dir.path("Archives")).unwrap().count();
+    assert!(saved >= 200, "{saved}");
+    // The rerun starts after the last batch recorded and completes the folder.
+    let rerun = ok(sb.call("YandexMail.BackupMailbox", params));
+    assert_eq!(rerun["errors"], json!([]), "{rerun}");
+    assert_eq!(rerun["fetched"], 300, "the first batch is not fetched again: {rerun}");
+    assert_eq!(assert_backed_up(&sb, &dir.path("Archives"), IVAN, "Archives"), 500);
+    assert_no_partial_files(&dir.0);
+}
+
 /// `POST /_sandbox/clock` with std's blocking socket: callable from a progress callback, which
 /// runs on the library's runtime where a blocking HTTP client may not.
 fn advance_clock_raw(base: &str, seconds: i64) {
@@ -478,6 +525,13 @@ fn a_token_expiring_mid_run_is_renewed_and_the_run_goes_on() {
         2,
         "one exchange at the start, one after the expiry: {exchanges:#?}"
     );
+    let logins = imap_commands(&sb)
+        .iter()
+        .filter(|c| c.contains("AUTHENTICATE XOAUTH2"))
+        .count();
+    // The first login; on the session opened again after the BYE, the old token refused once,
+    // then the new one.
+    assert_eq!(logins, 3, "the session was opened again with the new token");
     assert!(
         reply["credentials"]["access_token"].is_string(),
         "the renewed token comes back"
