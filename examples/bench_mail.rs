@@ -109,7 +109,9 @@ fn main() {
         "YandexID.GetUserInfo",
         &json!({"token": tokens["access_token"], "options": options}),
     )["default_email"]
-        .clone();
+        .as_str()
+        .expect("the owner's address")
+        .to_string();
     let seeded = control(
         &url,
         "mail/seed",

@@ -369,11 +369,11 @@ fn administrator_tour() {
 /// Yandex 360, continued: the calendar right added to the service application, then a meeting
 /// with a Telemost link in two employees' calendars (docs/calendar.md).
 fn calendar_tour(owner: &Value, org_id: &Value, employees: &[Value]) {
-    step("Yandex360.AddServiceApplication: the same application gets the calendar right too");
+    step("Yandex360.AddServiceApplication: the same application gets the calendar right too (the list keeps the mail rights)");
     let list = call(
         "Yandex360.AddServiceApplication",
         json!({"token": owner, "org_id": org_id, "client_id": YANDEX_SERVICE_CLIENT_ID,
-               "scopes": "cloud_api:disk.read cloud_api:disk.write cloud_api:disk.info calendar:all"}),
+               "scopes": "cloud_api:disk.read cloud_api:disk.write cloud_api:disk.info mail:imap_ro mail:smtp calendar:all"}),
     )["result"]
         .clone();
     println!("{}", list["applications"]);
@@ -401,12 +401,22 @@ fn calendar_tour(owner: &Value, org_id: &Value, employees: &[Value]) {
         json!({"credentials": as_employee(colleague), "from": "2026-12-10", "to": "2026-12-11"}),
     )["result"]["events"]
         .clone();
-    for event in found.as_array().unwrap() {
-        println!(
-            "  {}: {} {}",
-            colleague["nickname"], event["summary"], event["telemost_link"]
-        );
-    }
+    // The range also holds the seeded weekly stand-up of the same name: the meeting is the one
+    // with the organizer's UID.
+    let copy = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["uid"] == event["uid"])
+        .expect("the colleague's copy of the meeting");
+    assert_eq!(copy["telemost_link"], event["telemost_link"], "the same meeting");
+    println!(
+        "  {}: {} {} ({} events in the range)",
+        colleague["nickname"],
+        copy["summary"],
+        copy["telemost_link"],
+        found.as_array().unwrap().len()
+    );
 }
 
 /// Google: sign-in without copy-paste (the tour plays the browser), then Drive.

@@ -174,7 +174,7 @@ fn attachments(call: &Call) -> Result<Vec<(String, &'static str, Vec<u8>)>> {
     check_size(total / 3 * 4, SIZE_LIMIT)?;
     let mut out = Vec::new();
     for path in paths {
-        let bytes = std::fs::read(&path).map_err(|e| Error::local_io(&format!("cannot read attachment {path}"), &e))?;
+        let bytes = read_bounded(&path)?;
         let name = std::path::Path::new(&path)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -182,6 +182,21 @@ fn attachments(call: &Call) -> Result<Vec<(String, &'static str, Vec<u8>)>> {
         out.push((name.clone(), content_type(&name), bytes));
     }
     Ok(out)
+}
+
+/// An attachment's bytes, never more than the size limit allows even if the file grew after
+/// its size was checked.
+fn read_bounded(path: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::local_io(&format!("cannot read attachment {path}"), &e);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(SIZE_LIMIT / 4 * 3 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    check_size(bytes.len() as u64 / 3 * 4, SIZE_LIMIT)?;
+    Ok(bytes)
 }
 
 fn content_type(name: &str) -> &'static str {
