@@ -145,7 +145,10 @@ impl Session {
         }
         match tokens.expires_in {
             Some(expires_in) => {
-                credentials.insert("expires_at".into(), Value::from(unix_now() + expires_in as i64));
+                // A service's lifetime beyond ten years is read as ten years, so what is stored
+                // stays a time the next call accepts.
+                let expires_in = expires_in.min(10 * 365 * 86_400) as i64;
+                credentials.insert("expires_at".into(), Value::from(unix_now() + expires_in));
             }
             None => {
                 credentials.remove("expires_at");
@@ -164,7 +167,7 @@ impl TokenProvider for Session {
             let expiring = state.credentials.as_ref().is_some_and(|c| {
                 c.get("expires_at")
                     .and_then(as_unix_seconds)
-                    .is_some_and(|at| at - REFRESH_MARGIN_S <= unix_now())
+                    .is_some_and(|at| at.saturating_sub(REFRESH_MARGIN_S) <= unix_now())
             });
             if state.credentials.is_some() && (state.access_token.is_none() || expiring) {
                 self.refresh(ctx, &mut state).await?;
@@ -197,14 +200,19 @@ impl TokenProvider for Session {
     }
 }
 
-/// `expires_at` as Unix seconds; 1C and Python hosts may store it as a string or a float.
+/// `expires_at` as Unix seconds; 1C and Python hosts may store it as a string or a float. A
+/// time beyond any calendar (1e300, -2^63) is none: refused, not clamped.
 fn as_unix_seconds(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse::<f64>().ok().map(|f| f as i64),
+    let seconds = match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
-    }
+    }?;
+    (seconds.abs() <= MAX_UNIX_SECONDS).then_some(seconds as i64)
 }
+
+/// The year 30000 or so: far beyond any token's life, far from overflowing.
+const MAX_UNIX_SECONDS: f64 = 9e11;
 
 #[cfg(test)]
 mod tests {

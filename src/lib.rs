@@ -21,6 +21,7 @@ mod log;
 #[doc(hidden)]
 pub mod md5;
 mod oauth;
+mod panics;
 mod progress;
 mod runtime;
 mod schema;

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Endpoint;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
-use crate::transport::{send_json, Context, Profile, Request, ServiceError};
+use crate::transport::{header_safe, send_json, Context, Profile, Request, ServiceError};
 
 /// How long the outcome of a refresh answers `credentials` callers holding the refresh token it
 /// used: a caller arriving shortly after the rotation with the rotated-out token gets the new
@@ -62,6 +62,13 @@ impl TokenSet {
                 )
             })?
             .to_string();
+        // It goes into a header next: a control character in it is the service's mistake.
+        if !header_safe(&access_token) {
+            return Err(Error::new(
+                ErrorCode::InvalidResponse,
+                "the token endpoint answered an access_token no HTTP header can carry",
+            ));
+        }
         Ok(TokenSet {
             access_token,
             refresh_token: raw.get("refresh_token").and_then(Value::as_str).map(String::from),

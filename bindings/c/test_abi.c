@@ -124,6 +124,44 @@ static void test_device_flow(void) {
            "\"login\":\"sandbox-owner\"");
 }
 
+/* A progress callback that calls back into the library on every report (issue 13 item 1: this
+ * used to deadlock), and cancels on the third. */
+static int call_back_in(void *user_data, uint64_t done, uint64_t total) {
+    (void)done;
+    (void)total;
+    int *reports = user_data;
+    char *reply = diskbridge_call("Library.Version", "{}");
+    check(reply != NULL && strstr(reply, "\"ok\":true") != NULL, "Library.Version from a progress callback", reply);
+    diskbridge_free(reply);
+    reply = diskbridge_call("YandexID.GetConfirmationCode", "{\"client_id\": \"" CLIENT_ID "\"}");
+    check(reply != NULL && strstr(reply, "\"user_code\"") != NULL, "a network call from a progress callback", reply);
+    diskbridge_free(reply);
+    *reports += 1;
+    return *reports >= 3;
+}
+
+static void test_nested_calls(void) {
+    char *reply = diskbridge_call("YandexID.GetConfirmationCode", "{\"client_id\": \"" CLIENT_ID "\"}");
+    char device_code[128];
+    int parsed = json_string(reply, "device_code", device_code, sizeof device_code);
+    check(parsed, "a device code to wait for", reply);
+    diskbridge_free(reply);
+    if (!parsed) {
+        return;
+    }
+    char params[512];
+    snprintf(params, sizeof params,
+             "{\"client_id\": \"" CLIENT_ID "\", \"client_secret\": \"" CLIENT_SECRET
+             "\", \"device_code\": \"%s\", \"interval\": 1}",
+             device_code);
+    int reports = 0;
+    alarm(120); /* a deadlock ends the test (SIGALRM) instead of hanging the run */
+    char *cancelled = diskbridge_call_with_progress("YandexID.WaitForToken", params, call_back_in, &reports);
+    alarm(0);
+    expect("WaitForToken with nested calls, cancelled by the callback", cancelled, "\"code\":\"cancelled\"", NULL);
+    check(reports == 3, "the callback made its nested calls three times", NULL);
+}
+
 static void *call_many(void *unused) {
     (void)unused;
     for (int i = 0; i < 20; i++) {
@@ -160,6 +198,7 @@ int main(void) {
     test_version();
     test_bad_input();
     test_device_flow();
+    test_nested_calls();
     test_threads();
     printf("%d passed, %d failed\n", passed, failures);
     return failures == 0 ? 0 : 1;

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::{HeaderMap, Method, Uri, Version};
 use serde_json::{json, Value};
 
 use crate::state::lock;
@@ -22,6 +22,8 @@ pub struct Entry {
     body: Mutex<Option<String>>,
     pub body_bytes: AtomicU64,
     status: AtomicU16,
+    /// The HTTP version the request came with (`HTTP/1.1`, `HTTP/2.0`).
+    version: OnceLock<String>,
 }
 
 impl Entry {
@@ -31,6 +33,10 @@ impl Entry {
 
     pub fn set_status(&self, status: u16) {
         self.status.store(status, Ordering::SeqCst);
+    }
+
+    pub fn set_version(&self, version: Version) {
+        let _ = self.version.set(format!("{version:?}"));
     }
 
     fn to_json(&self) -> Value {
@@ -44,6 +50,7 @@ impl Entry {
             "body": *lock(&self.body),
             "at_ms": self.at_ms,
             "status": if status == 0 { Value::Null } else { json!(status) },
+            "version": self.version.get(),
         })
     }
 }
@@ -77,6 +84,7 @@ impl RequestLog {
             body: Mutex::new(None),
             body_bytes: AtomicU64::new(0),
             status: AtomicU16::new(0),
+            version: OnceLock::new(),
         });
         lock(&self.entries).push(entry.clone());
         entry

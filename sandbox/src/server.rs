@@ -232,6 +232,7 @@ async fn handle(
         return Ok(call(app, request.map(Body::new)).await);
     }
     let entry = state.log.start(request.method(), request.uri(), request.headers());
+    entry.set_version(request.version());
     set_origin(&mut request, tls);
     let fault = state.faults.take(request.method().as_str(), &path);
     if let Some(delay) = fault.as_ref().and_then(|f| f.delay_ms) {

@@ -102,3 +102,9 @@ impl Request {
         target_of(&self.url)
     }
 }
+
+/// Whether `value` can be sent as an HTTP header value: no CR, LF, DEL or other control
+/// character but tab (reqwest would refuse it only when sending, as if the network failed).
+pub(crate) fn header_safe(value: &str) -> bool {
+    reqwest::header::HeaderValue::from_str(value).is_ok()
+}
