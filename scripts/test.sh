@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The one test command: formatting, lints, the import-cycle check of src/, every Rust test (library through the C ABI, sandbox,
 # the 1C add-in's tables), the C tests and example under valgrind, the 1C add-in's zip and its
-# test host under valgrind, the Python tests, the whole-run secret audit, and the freshness of the
-# generated files (header, exports, docs). Every test talks to 127.0.0.1 only; the check of
-# `pip install ./bindings/python` fetches setuptools from the package index.
+# test host under valgrind, the Python tests and a wheel installed offline, the Windows x86_64
+# build under Wine (C tests, the 1C host with MSVC's layout, the CLI), the whole-run secret audit,
+# and the freshness of the generated files (header, exports, docs). Every test talks to 127.0.0.1
+# only; the check of `pip install ./bindings/python` fetches setuptools from the package index.
+# Missing tools (valgrind; for the Windows step Debian's rustc-web and rust-web-src, mingw-w64 and
+# Wine) are installed with apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -55,6 +58,16 @@ bindings/onec/run-tests.sh
 
 step "Python tests (unittest against the sandbox) and pip install ./bindings/python"
 bindings/python/run-tests.sh
+
+# The Windows target the release ships (scripts/build-release.sh); i686 is tested by the release
+# build's check (docs/windows-build.md says why not here).
+windows_target=x86_64-win7-windows-gnu
+step "Windows x86_64 ($windows_target): build, then under Wine the C tests, the 1C host (MSVC layout), the CLI"
+. scripts/toolchain.sh
+need_windows_toolchain "$windows_target"
+xcargo "$windows_target" build --locked --release -p diskbridge -p diskbridge-onec -p diskbridge-cli -p diskbridge-onec-host
+windows_built="$root/target/cross/$windows_target/release"
+scripts/test-windows.sh x86_64 "$windows_built" "$windows_built/onec-host.exe"
 
 step "secret audit of the whole run"
 cargo test --test secret_audit -- --ignored --exact whole_run_audit

@@ -8,6 +8,8 @@ use tokio::runtime::Runtime;
 pub fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
+        #[cfg(windows)]
+        pin_module();
         let workers = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2)
@@ -19,6 +21,32 @@ pub fn runtime() -> &'static Runtime {
             .build()
             .expect("cannot start the diskbridge runtime")
     })
+}
+
+/// Keeps this DLL mapped until the process exits (docs/windows-build.md §6.1). The runtime's
+/// threads park inside the module; a host that unloads it (OneScript's loader calls
+/// `FreeLibrary`, so does a tidy C program) would have them wake up in unmapped code. Failing to
+/// pin leaves things as they were, so the result is not checked.
+#[cfg(windows)]
+fn pin_module() {
+    use std::ffi::c_void;
+    const GET_MODULE_HANDLE_EX_FLAG_PIN: u32 = 0x1;
+    const GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS: u32 = 0x4;
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut c_void) -> i32;
+    }
+    let mut module = std::ptr::null_mut();
+    // With FROM_ADDRESS the "name" is any address inside the module: this function's.
+    let inside = pin_module as *const () as *const u16;
+    // SAFETY: `inside` lies in this module's code and `module` is a valid slot for the handle.
+    unsafe {
+        GetModuleHandleExW(
+            GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+            inside,
+            &mut module,
+        );
+    }
 }
 
 /// Runs a future to completion from a blocking caller.

@@ -4,9 +4,11 @@
 # and OneScript (AttachAddIn with the zip's path).
 #
 #   bindings/onec/package.sh            release build for this machine, plus every component
-#                                       cross-built into target/<triple>/release (docs/1c.md)
-#   bindings/onec/package.sh --no-build only components already built into target/<triple>/release
-#                                       (a release made of four cross-builds)
+#                                       cross-built into target/<triple>/release or
+#                                       target/cross/<triple>/release (docs/1c.md)
+#   bindings/onec/package.sh --no-build only components already built there
+#   bindings/onec/package.sh --from DIR the stripped components of scripts/build-release.sh
+#                                       (DIR/windows-x86_64/diskbridge_onec.dll, ...): the release
 #   bindings/onec/package.sh --debug    debug build for this machine only (what the tests pack)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,19 +16,22 @@ cd "$root"
 
 profile=release
 build=yes
+from=""
 case "${1:-}" in
   "") ;;
   --debug) profile=debug ;;
   --no-build) build=no ;;
-  *) echo "usage: $0 [--debug | --no-build]" >&2; exit 2 ;;
+  --from) build=no; from=$(cd "${2:?--from needs a folder}" && pwd) ;;
+  *) echo "usage: $0 [--debug | --no-build | --from DIR]" >&2; exit 2 ;;
 esac
 
-# os, arch (MANIFEST.XML values), Rust target, built file name, name inside the zip.
+# os, arch (MANIFEST.XML values), folder in DIR of --from, Rust targets that build it (the first
+# one found is packed), built file name, name inside the zip.
 components=(
-  "Windows i386 i686-pc-windows-msvc diskbridge_onec.dll DiskBridge_Windows_i386.dll"
-  "Windows x86_64 x86_64-pc-windows-msvc diskbridge_onec.dll DiskBridge_Windows_x86_64.dll"
-  "Linux i386 i686-unknown-linux-gnu libdiskbridge_onec.so DiskBridge_Linux_i386.so"
-  "Linux x86_64 x86_64-unknown-linux-gnu libdiskbridge_onec.so DiskBridge_Linux_x86_64.so"
+  "Windows i386 windows-i386 i686-win7-windows-gnu,i686-pc-windows-gnu,i686-pc-windows-msvc diskbridge_onec.dll DiskBridge_Windows_i386.dll"
+  "Windows x86_64 windows-x86_64 x86_64-win7-windows-gnu,x86_64-pc-windows-gnu,x86_64-pc-windows-msvc diskbridge_onec.dll DiskBridge_Windows_x86_64.dll"
+  "Linux i386 linux-i386 i686-unknown-linux-gnu libdiskbridge_onec.so DiskBridge_Linux_i386.so"
+  "Linux x86_64 linux-x86_64 x86_64-unknown-linux-gnu libdiskbridge_onec.so DiskBridge_Linux_x86_64.so"
 )
 
 native=""
@@ -48,20 +53,44 @@ stage="$out/stage"
 rm -rf "$stage" "$out/DiskBridge.zip"
 mkdir -p "$stage"
 manifest=()
+# The first existing file among the places a target's release build lands.
+built_for() {
+  local triples=$1 built=$2 triple dir
+  for triple in ${triples//,/ }; do
+    if [ "$triple" = "$native" ]; then
+      echo "target/$profile/$built"
+      return
+    fi
+    for dir in "target/$triple/release" "target/cross/$triple/release" "target/cross-linux/$triple/release"; do
+      [ -f "$dir/$built" ] && { echo "$dir/$built"; return; }
+    done
+  done
+}
+
 for component in "${components[@]}"; do
-  read -r os arch triple built packed <<<"$component"
-  if [ "$triple" = "$native" ]; then
-    source="target/$profile/$built"
+  read -r os arch folder triples built packed <<<"$component"
+  if [ -n "$from" ]; then
+    source="$from/$folder/$built"
   elif [ "$profile" = release ]; then
-    source="target/$triple/release/$built"
+    source=$(built_for "$triples" "$built")
+  elif [ "${triples%%,*}" = "$native" ]; then
+    source="target/$profile/$built"
   else
     continue
   fi
-  [ -f "$source" ] || continue
+  [ -n "$source" ] && [ -f "$source" ] || continue
   cp "$source" "$stage/$packed"
-  # Release libraries keep line tables for backtraces; the shipped copy does without them.
-  if [ "$profile" = release ] && [ "$os" = Linux ] && command -v strip >/dev/null 2>&1; then
-    strip --strip-debug "$stage/$packed"
+  # Release libraries keep line tables for backtraces; the shipped copy does without them
+  # (--from's are stripped already).
+  if [ "$profile" = release ] && [ -z "$from" ]; then
+    case "$os $arch" in
+      "Windows x86_64") strip_tool=x86_64-w64-mingw32-strip ;;
+      "Windows i386") strip_tool=i686-w64-mingw32-strip ;;
+      *) strip_tool="strip" ;;
+    esac
+    if command -v "$strip_tool" >/dev/null 2>&1; then
+      "$strip_tool" --strip-all "$stage/$packed"
+    fi
   fi
   manifest+=("  <component os=\"$os\" arch=\"$arch\" type=\"native\" path=\"$packed\"/>")
   echo "$os $arch: $source"

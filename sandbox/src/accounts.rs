@@ -3,13 +3,13 @@
 
 use serde_json::{json, Value};
 
-/// The Yandex OAuth client of DESIGN.md §8.
+/// The Yandex OAuth client of docs/design.md §8.
 pub const YANDEX_CLIENT_ID: &str = "sandbox-yandex-client";
 pub const YANDEX_CLIENT_SECRET: &str = "sandbox-yandex-secret";
 /// A second Yandex client, meant to be registered as a Yandex 360 service application.
 pub const YANDEX_SERVICE_CLIENT_ID: &str = "sandbox-yandex-service-app";
 pub const YANDEX_SERVICE_CLIENT_SECRET: &str = "sandbox-yandex-service-secret";
-/// The Google OAuth client of DESIGN.md §8.
+/// The Google OAuth client of docs/design.md §8.
 pub const GOOGLE_CLIENT_ID: &str = "sandbox-google-client.apps.googleusercontent.com";
 pub const GOOGLE_CLIENT_SECRET: &str = "sandbox-google-secret";
 

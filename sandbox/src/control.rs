@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/secrets", get(secrets))
         .route("/tls", get(tls))
         .route("/google/service-account-key", get(google::service_account_key))
+        .route(
+            "/google/shared-drives",
+            get(google::shared_drives).post(google::add_shared_drive),
+        )
 }
 
 fn bad_request(message: String) -> Response {

@@ -1,9 +1,10 @@
 //! Fault injection (`POST /_sandbox/faults`): a status with optional `Retry-After` and body, a
 //! delay, or a connection reset after N bytes of the request or response body — matched by
-//! method and path prefix, for a number of times.
+//! method, path prefix and optionally the presence of `Range`, for a number of times.
 
 use std::sync::Mutex;
 
+use axum::http::{header, HeaderMap};
 use serde::{Deserialize, Serialize};
 
 use crate::state::lock;
@@ -16,6 +17,9 @@ pub struct Fault {
     pub method: Option<String>,
     /// Path prefix to match, including the service prefix (`/yandex-disk/v1/disk/resources`).
     pub path: String,
+    /// Match only requests with a `Range` header (the ranged requests of a download).
+    #[serde(default)]
+    pub with_range: bool,
     /// How many matching requests it applies to.
     #[serde(default = "one")]
     pub times: u32,
@@ -69,10 +73,11 @@ impl Fault {
         Ok(())
     }
 
-    fn matches(&self, method: &str, path: &str) -> bool {
+    fn matches(&self, method: &str, path: &str, headers: &HeaderMap) -> bool {
         self.times > 0
             && path.starts_with(&self.path)
             && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && (!self.with_range || headers.contains_key(header::RANGE))
     }
 }
 
@@ -86,10 +91,11 @@ impl Faults {
         lock(&self.pending).push(fault);
     }
 
-    /// The first pending fault that matches, used up once.
-    pub fn take(&self, method: &str, path: &str) -> Option<Fault> {
+    /// The first pending fault that matches, used up once. Concurrent requests (the ranges of
+    /// a parallel download) each take their own: `times: 2` hits two of them.
+    pub fn take(&self, method: &str, path: &str, headers: &HeaderMap) -> Option<Fault> {
         let mut pending = lock(&self.pending);
-        let index = pending.iter().position(|f| f.matches(method, path))?;
+        let index = pending.iter().position(|f| f.matches(method, path, headers))?;
         pending[index].times -= 1;
         let fault = pending[index].clone();
         if pending[index].times == 0 {

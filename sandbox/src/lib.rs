@@ -1,5 +1,5 @@
 //! diskbridge-sandbox: a local emulator of Yandex OAuth, login.yandex.ru, Yandex Disk, Yandex 360,
-//! Google OAuth and Google Drive v3, faithful to `shared/reference/api-protocols.md`.
+//! Google OAuth and Google Drive v3, faithful to `docs/protocols.md`.
 //!
 //! Every service lives under its own path prefix of one base URL (see [`PREFIXES`]); control
 //! endpoints live under `/_sandbox/` (see `docs/sandbox.md`). Tests start it in-process with
@@ -10,21 +10,24 @@ mod control;
 mod faults;
 mod google;
 mod link;
+mod range;
 mod reqlog;
 mod server;
 mod state;
 pub mod tls;
 mod util;
+mod workdir;
 mod yandex_360;
 mod yandex_disk;
 mod yandex_oauth;
 
 pub use accounts::{GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 pub use accounts::{ORG_ID, YANDEX_SERVICE_CLIENT_ID, YANDEX_SERVICE_CLIENT_SECRET};
-pub use server::{Sandbox, SandboxOptions};
+pub use google::{GOOGLE_SERVICE_ACCOUNT_EMAIL, GOOGLE_SHARED_DRIVE_ID};
+pub use server::{Sandbox, SandboxOptions, Termination};
 
 /// The path prefix of each emulated host under the sandbox's base URL, keyed by the endpoint
-/// names of the library's configuration (DESIGN.md §5). The upload and download hosts of Yandex
+/// names of the library's configuration (docs/design.md §5). The upload and download hosts of Yandex
 /// Disk are handed out in links and need no configuration.
 pub const PREFIXES: &[(&str, &str)] = &[
     ("yandex_oauth", "/yandex-oauth"),

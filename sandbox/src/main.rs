@@ -1,12 +1,13 @@
 //! `diskbridge-sandbox [--port N] [--data-dir DIR] [--tls [--http1-only] [--untrusted-certificate]]`:
 //! serve the emulator on 127.0.0.1 and print its base URL as the first line on stdout; with
-//! `--tls`, the path of the CA's PEM file as the second.
+//! `--tls`, the path of the CA's PEM file as the second. SIGTERM or SIGINT stops it, and it
+//! removes its temporary directory.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use diskbridge_sandbox::{Sandbox, SandboxOptions};
+use diskbridge_sandbox::{Sandbox, SandboxOptions, Termination};
 
 const USAGE: &str =
     "usage: diskbridge-sandbox [--port N] [--data-dir DIR] [--tls [--http1-only] [--untrusted-certificate]]";
@@ -34,6 +35,14 @@ fn main() -> ExitCode {
             other => return usage_error(&format!("unknown argument {other:?}")),
         }
     }
+    // Listening before the URL is printed: whoever reads it may signal at once.
+    let termination = match Termination::listen() {
+        Ok(termination) => termination,
+        Err(err) => {
+            eprintln!("diskbridge-sandbox: cannot listen for signals: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let sandbox = match Sandbox::start_with(options) {
         Ok(sandbox) => sandbox,
         Err(err) => {
@@ -46,7 +55,7 @@ fn main() -> ExitCode {
         println!("{}", ca_file.display());
     }
     let _ = std::io::stdout().flush();
-    sandbox.wait();
+    sandbox.wait_for(termination);
     ExitCode::SUCCESS
 }
 

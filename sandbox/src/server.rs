@@ -28,6 +28,7 @@ use crate::link::Link;
 use crate::reqlog::{is_text_body, Entry, MAX_LOGGED_BODY};
 use crate::state::{AppState, Shared};
 use crate::tls::Tls;
+use crate::workdir::WorkDir;
 use crate::{control, google, yandex_360, yandex_disk, yandex_oauth};
 
 #[derive(Clone, Debug, Default)]
@@ -50,8 +51,9 @@ pub struct SandboxOptions {
 pub struct Sandbox {
     url: String,
     ca_file: Option<PathBuf>,
-    /// The directory of the TLS files, removed when the sandbox stops.
-    tls_dir: Option<PathBuf>,
+    /// File contents of an in-memory sandbox and the TLS files; removed last, when the
+    /// sandbox stops.
+    work_dir: WorkDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -67,24 +69,19 @@ impl Sandbox {
         listener.set_nonblocking(true)?;
         let scheme = if options.tls { "https" } else { "http" };
         let url = format!("{scheme}://{}", listener.local_addr()?);
-        let (tls_dir, tls) = match options.tls {
-            true => {
-                let dir = std::env::temp_dir().join(format!("diskbridge-sandbox-tls-{}", crate::util::random_hex(8)));
-                let tls = if options.untrusted_certificate {
-                    Tls::generate_untrusted(&dir)?
-                } else {
-                    Tls::generate(&dir)?
-                };
-                (Some(dir), Some(tls))
-            }
-            false => (None, None),
+        let work_dir = WorkDir::create()?;
+        let tls_dir = work_dir.path().join("tls");
+        let tls = match (options.tls, options.untrusted_certificate) {
+            (false, _) => None,
+            (true, false) => Some(Tls::generate(&tls_dir)?),
+            (true, true) => Some(Tls::generate_untrusted(&tls_dir)?),
         };
         let ca_file = tls.as_ref().map(|tls| tls.ca_file().to_path_buf());
         let acceptor = tls
             .as_ref()
             .map(|tls| tls.http_acceptor(!options.http1_only))
             .transpose()?;
-        let state = Shared::new(options.data_dir, ca_file.clone())?;
+        let state = Shared::new(options.data_dir, work_dir.path(), ca_file.clone())?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("diskbridge-sandbox")
@@ -108,7 +105,7 @@ impl Sandbox {
         Ok(Sandbox {
             url,
             ca_file,
-            tls_dir,
+            work_dir,
             shutdown: Some(shutdown),
             thread: Some(thread),
         })
@@ -119,16 +116,73 @@ impl Sandbox {
         &self.url
     }
 
+    /// The sandbox's temporary directory (removed when it stops).
+    pub fn work_dir(&self) -> &Path {
+        self.work_dir.path()
+    }
+
     /// With TLS: the PEM file of the CA that clients should trust (their `ca_file`).
     pub fn ca_file(&self) -> Option<&Path> {
         self.ca_file.as_deref()
     }
 
-    /// Blocks until the server stops (it runs until the process is killed).
-    pub fn wait(mut self) {
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+    /// Serves until the process gets SIGTERM or SIGINT (Ctrl-C elsewhere), then stops and
+    /// removes the temporary directory: what a program that only serves the sandbox calls. A
+    /// signal that comes before this call is missed; [`Termination::listen`] before the start
+    /// catches those too.
+    pub fn wait(self) {
+        match Termination::listen() {
+            Ok(termination) => self.wait_for(termination),
+            Err(err) => eprintln!("diskbridge-sandbox: cannot wait for signals: {err}"),
         }
+    }
+
+    /// Serves until `termination` sees SIGTERM or SIGINT, then stops and cleans up.
+    pub fn wait_for(self, termination: Termination) {
+        termination.wait();
+    }
+}
+
+/// SIGTERM and SIGINT (Ctrl-C elsewhere), caught from the moment it is made: the way a program
+/// serving the sandbox stops it cleanly.
+pub struct Termination {
+    runtime: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    signals: [tokio::signal::unix::Signal; 2],
+}
+
+impl Termination {
+    pub fn listen() -> std::io::Result<Termination> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        #[cfg(unix)]
+        let signals = {
+            use tokio::signal::unix::{signal, SignalKind};
+            let _entered = runtime.enter();
+            [signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?]
+        };
+        Ok(Termination {
+            runtime,
+            #[cfg(unix)]
+            signals,
+        })
+    }
+
+    /// Blocks until one of the signals comes.
+    fn wait(self) {
+        #[cfg(unix)]
+        {
+            let [mut terminate, mut interrupt] = self.signals;
+            self.runtime.block_on(async {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
+            });
+        }
+        #[cfg(not(unix))]
+        self.runtime.block_on(async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
     }
 }
 
@@ -139,9 +193,6 @@ impl Drop for Sandbox {
         }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
-        }
-        if let Some(dir) = self.tls_dir.take() {
-            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
@@ -178,9 +229,13 @@ async fn serve(
             _ = &mut stopped => return,
         };
         let _ = socket.set_nodelay(true);
-        let socket = Link::new(socket, state.settings().link_bytes_per_s);
+        let settings = state.settings();
+        let socket = Link::new(socket, settings.link_bytes_per_s);
         let (app, state, acceptor) = (app.clone(), state.clone(), acceptor.clone());
         tokio::spawn(async move {
+            // The handshakes of a link with latency: TCP's, and TLS's one more round trip.
+            let handshakes = 1 + u64::from(acceptor.is_some());
+            round_trips(settings.rtt_ms, handshakes).await;
             match acceptor {
                 None => serve_connection(socket, app, state, false).await,
                 Some(acceptor) => {
@@ -206,6 +261,13 @@ where
     }
     // An error here is a dropped connection: a client going away or an injected reset.
     let _ = builder.serve_connection(TokioIo::new(io), service).await;
+}
+
+/// Waits `count` round trips of `rtt_ms` (setting `rtt_ms`: the link's latency, not the service's).
+async fn round_trips(rtt_ms: u64, count: u64) {
+    if rtt_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(rtt_ms.saturating_mul(count))).await;
+    }
 }
 
 /// Returned by the service to make hyper drop the connection without an answer.
@@ -234,7 +296,9 @@ async fn handle(
     let entry = state.log.start(request.method(), request.uri(), request.headers());
     entry.set_version(request.version());
     set_origin(&mut request, tls);
-    let fault = state.faults.take(request.method().as_str(), &path);
+    let fault = state.faults.take(request.method().as_str(), &path, request.headers());
+    // The request's way there and the answer's way back over a link with latency.
+    round_trips(state.settings().rtt_ms, 1).await;
     if let Some(delay) = fault.as_ref().and_then(|f| f.delay_ms) {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }

@@ -1,7 +1,7 @@
 //! The sandbox's shared state: the clock, the request log, the faults, the settings and each
 //! emulated service's own store.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -31,7 +31,9 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(data_dir: Option<PathBuf>, ca_file: Option<PathBuf>) -> std::io::Result<AppState> {
+    /// State kept in `data_dir` (in memory when None), file contents of an in-memory sandbox
+    /// in `work_dir`.
+    pub fn new(data_dir: Option<PathBuf>, work_dir: &Path, ca_file: Option<PathBuf>) -> std::io::Result<AppState> {
         if let Some(dir) = &data_dir {
             std::fs::create_dir_all(dir)?;
         }
@@ -42,8 +44,8 @@ impl Shared {
             settings: Mutex::new(Settings::default()),
             secrets: Secrets::default(),
             yandex: Mutex::new(yandex_oauth::State::default()),
-            disk: yandex_disk::Store::new(data_dir.as_deref())?,
-            google: google::Store::new(data_dir.as_deref())?,
+            disk: yandex_disk::Store::new(data_dir.as_deref(), work_dir)?,
+            google: google::Store::new(data_dir.as_deref(), work_dir)?,
             y360: Mutex::new(yandex_360::State::default()),
             data_dir,
             ca_file,
@@ -154,6 +156,13 @@ pub struct Settings {
     /// Applies to connections opened after it is set. Not a property of the real services: it
     /// stands for the link to them (see `link.rs`).
     pub link_bytes_per_s: u64,
+    /// Latency of the link, in milliseconds: every request waits this long before it is
+    /// handled, and a new connection this long again (its handshake). Like `link_bytes_per_s`,
+    /// a model of the link, not of the services.
+    pub rtt_ms: u64,
+    /// The download hosts (Yandex Disk's downloader, Drive's `alt=media`) ignore `Range` and
+    /// answer 200 with the whole file, as a server or proxy without range support does.
+    pub ignore_range: bool,
 }
 
 impl Default for Settings {
@@ -170,6 +179,8 @@ impl Default for Settings {
             link_ttl_s: 3600,
             yandex_360_max_page_size: 100,
             link_bytes_per_s: 0,
+            rtt_ms: 0,
+            ignore_range: false,
         }
     }
 }

@@ -145,10 +145,15 @@ pub fn encode(text: &str) -> String {
 
 /// RFC 3339 / ISO 8601 UTC time of Unix seconds, with `+00:00` as Yandex writes it.
 pub fn iso8601(unix: i64) -> String {
+    format!("{}+00:00", utc_time(unix))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of Unix seconds, in UTC.
+pub fn utc_time(unix: i64) -> String {
     let (date, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(date);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00",
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
         secs / 3600,
         secs % 3600 / 60,
         secs % 60

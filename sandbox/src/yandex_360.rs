@@ -1,4 +1,4 @@
-//! Yandex 360 API (`api360.yandex.net`, api-protocols.md §5): the directory (organizations and
+//! Yandex 360 API (`api360.yandex.net`, docs/protocols.md §5): the directory (organizations and
 //! employees, paged as in §5.4) and the service applications of the organization (activate,
 //! deactivate, read, replace and clear the list), plus the token-exchange grant of
 //! `oauth.yandex.ru/token` (§1.6) that issues one-hour tokens for employees to a registered
@@ -21,7 +21,7 @@ use crate::state::{lock, AppState, Shared};
 use crate::util::{field, iso8601, json_response, parse_form};
 use crate::yandex_oauth::{issue_access_token, token_owner, TokenOwner};
 
-/// Lifetime of an exchanged token (api-protocols.md §1.6: `expires_in` 3600, no refresh token).
+/// Lifetime of an exchanged token (docs/protocols.md §1.6: `expires_in` 3600, no refresh token).
 const EXCHANGED_TOKEN_TTL_S: i64 = 3600;
 /// At most this many service applications per organization (Y360-DOCS).
 const MAX_APPLICATIONS: usize = 20;
@@ -404,7 +404,7 @@ fn oauth_error(error: &str, description: &str) -> Response {
     )
 }
 
-/// The token-exchange grant of `POST oauth.yandex.ru/token` (api-protocols.md §1.6), called once
+/// The token-exchange grant of `POST oauth.yandex.ru/token` (docs/protocols.md §1.6), called once
 /// the client has authenticated: a one-hour token, without a refresh token, for the employee
 /// named by `subject_token` (a uid or an e-mail), with the scopes the organization registered
 /// for the client.

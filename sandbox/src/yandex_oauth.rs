@@ -1,4 +1,4 @@
-//! Yandex OAuth (`oauth.yandex.ru`) and `login.yandex.ru/info`, per api-protocols.md §1: the
+//! Yandex OAuth (`oauth.yandex.ru`) and `login.yandex.ru/info`, per docs/protocols.md §1: the
 //! device flow with its verification page, the authorization-code and implicit flows with PKCE,
 //! refresh that rotates the refresh token, revoke for device-bound tokens, and Yandex's errors.
 
@@ -82,7 +82,7 @@ pub struct TokenOwner {
 }
 
 /// The owner of the `Authorization: OAuth <token>` of a request (the documented scheme; `Bearer`
-/// is accepted too, as api-protocols.md §5.3 allows), or None when the token is missing,
+/// is accepted too, as docs/protocols.md §5.3 allows), or None when the token is missing,
 /// unknown, expired or revoked.
 pub fn token_owner(state: &Shared, headers: &HeaderMap) -> Option<TokenOwner> {
     let token = bearer_token(headers, &["OAuth", "Bearer"])?;
@@ -313,92 +313,102 @@ async fn authorize(AxumState(state): AxumState<AppState>, headers: HeaderMap, Ra
     } else {
         registered.to_string()
     };
-    let state_param = field(&query, "state").map(|s| s.chars().take(1024).collect::<String>());
-    let with_state = |mut params: Vec<(&str, String)>| {
-        if let Some(s) = &state_param {
-            params.push(("state", s.clone()));
-        }
-        params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    };
     let response_type = field(&query, "response_type").unwrap_or("");
-    let separator = if response_type == "token" {
-        "#"
-    } else if redirect_uri.contains('?') {
-        "&"
-    } else {
-        "?"
+    let back = Redirect {
+        separator: if response_type == "token" {
+            "#"
+        } else if redirect_uri.contains('?') {
+            "&"
+        } else {
+            "?"
+        },
+        redirect_uri,
+        state: field(&query, "state").map(|s| s.chars().take(1024).collect::<String>()),
     };
     let scopes = match requested_scopes(client, field(&query, "scope")) {
         Ok(scopes) => scopes,
-        Err(problem) => {
-            let params = with_state(vec![("error", "invalid_scope".into()), ("error_description", problem)]);
-            return redirect(&format!("{redirect_uri}{separator}{params}"));
-        }
+        Err(problem) => return back.to(vec![("error", "invalid_scope".into()), ("error_description", problem)]),
     };
     let user = accounts::default_yandex_user();
-    let now = state.clock.now();
     match response_type {
-        "code" => {
-            let challenge = field(&query, "code_challenge").map(|c| {
-                let method = field(&query, "code_challenge_method").unwrap_or("plain");
-                (c.to_string(), method.to_string())
-            });
-            if challenge.as_ref().is_some_and(|(_, m)| m != "S256" && m != "plain") {
-                let params = with_state(vec![
-                    ("error", "invalid_request".into()),
-                    (
-                        "error_description",
-                        "code_challenge_method must be S256 or plain".into(),
-                    ),
-                ]);
-                return redirect(&format!("{redirect_uri}{separator}{params}"));
-            }
-            let mut yandex = lock(&state.yandex);
-            let code = loop {
-                let code = random_from(b"0123456789", 7);
-                if !code.starts_with('0') && !yandex.auth_codes.contains_key(&code) {
-                    break code;
-                }
-            };
-            state.secrets.record(&code);
-            yandex.auth_codes.insert(
-                code.clone(),
-                AuthCode {
-                    client_id: client.id.into(),
-                    uid: user.uid.into(),
-                    scopes,
-                    device_id: field(&query, "device_id").map(String::from),
-                    code_challenge: challenge,
-                    expires_at: now + AUTH_CODE_TTL_S,
-                },
-            );
-            redirect(&format!(
-                "{redirect_uri}{separator}{}",
-                with_state(vec![("code", code)])
-            ))
-        }
+        "code" => match authorization_code(&state, &query, client.id, user.uid, scopes) {
+            Ok(code) => back.to(vec![("code", code)]),
+            Err(problem) => back.to(vec![
+                ("error", "invalid_request".into()),
+                ("error_description", problem.into()),
+            ]),
+        },
         "token" => {
             let ttl = state.settings().yandex_token_ttl_s as i64;
             let token = issue_access_token(&state, user.uid, client.id, &scopes, ttl);
-            let params = with_state(vec![
+            back.to(vec![
                 ("access_token", token),
                 ("expires_in", ttl.to_string()),
                 ("token_type", "bearer".into()),
-            ]);
-            redirect(&format!("{redirect_uri}#{params}"))
+            ])
         }
-        _ => {
-            let params = with_state(vec![
-                ("error", "unsupported_response_type".into()),
-                ("error_description", "response_type must be code or token".into()),
-            ]);
-            redirect(&format!("{redirect_uri}{separator}{params}"))
-        }
+        _ => back.to(vec![
+            ("error", "unsupported_response_type".into()),
+            ("error_description", "response_type must be code or token".into()),
+        ]),
     }
+}
+
+/// Where the browser goes back to, with the request's `state`.
+struct Redirect {
+    redirect_uri: String,
+    /// `#` for the implicit flow's fragment, else `?` or `&`.
+    separator: &'static str,
+    state: Option<String>,
+}
+
+impl Redirect {
+    fn to(&self, mut params: Vec<(&str, String)>) -> Response {
+        if let Some(s) = &self.state {
+            params.push(("state", s.clone()));
+        }
+        let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+        redirect(&format!("{}{}{}", self.redirect_uri, self.separator, query.join("&")))
+    }
+}
+
+/// A new 7-digit authorization code for `uid`, with the request's PKCE challenge and device;
+/// Err with the description of a bad `code_challenge_method`.
+fn authorization_code(
+    state: &Shared,
+    query: &[(String, String)],
+    client_id: &str,
+    uid: &str,
+    scopes: Vec<String>,
+) -> Result<String, &'static str> {
+    let challenge = field(query, "code_challenge").map(|c| {
+        let method = field(query, "code_challenge_method").unwrap_or("plain");
+        (c.to_string(), method.to_string())
+    });
+    if challenge.as_ref().is_some_and(|(_, m)| m != "S256" && m != "plain") {
+        return Err("code_challenge_method must be S256 or plain");
+    }
+    let now = state.clock.now();
+    let mut yandex = lock(&state.yandex);
+    let code = loop {
+        let code = random_from(b"0123456789", 7);
+        if !code.starts_with('0') && !yandex.auth_codes.contains_key(&code) {
+            break code;
+        }
+    };
+    state.secrets.record(&code);
+    yandex.auth_codes.insert(
+        code.clone(),
+        AuthCode {
+            client_id: client_id.into(),
+            uid: uid.into(),
+            scopes,
+            device_id: field(query, "device_id").map(String::from),
+            code_challenge: challenge,
+            expires_at: now + AUTH_CODE_TTL_S,
+        },
+    );
+    Ok(code)
 }
 
 /// The page a console app's user lands on: it shows the code to type into the program.

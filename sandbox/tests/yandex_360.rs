@@ -1,4 +1,4 @@
-//! The Yandex 360 emulator and the token-exchange grant against api-protocols.md §1.6 and §5,
+//! The Yandex 360 emulator and the token-exchange grant against docs/protocols.md §1.6 and §5,
 //! over HTTP as a client sees it.
 
 mod common_disk;

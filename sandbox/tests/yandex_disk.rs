@@ -1,4 +1,4 @@
-//! The Yandex Disk emulator against api-protocols.md §2, over HTTP as a client sees it.
+//! The Yandex Disk emulator against docs/protocols.md §2, over HTTP as a client sees it.
 
 mod common_disk;
 
@@ -903,6 +903,49 @@ async fn custom_properties_merge() {
     assert_eq!(second.json["custom_properties"], json!({"b": "2"}));
     let cleared = reply(patch(json!({"custom_properties": {"b": null}})).await.unwrap()).await;
     assert!(cleared.json.get("custom_properties").is_none_or(Value::is_null));
+}
+
+/// What a backup compares without reading content: size, sha256 (and md5) and the properties
+/// it recorded, in the metadata and in every listing.
+#[tokio::test]
+async fn checksums_and_custom_properties_show_in_metadata_and_listings() {
+    let disk = Disk::start().await;
+    disk.mkdir("/backup").await;
+    let bytes = pattern(5000);
+    assert_eq!(disk.upload("/backup/a.bin", bytes.clone()).await, 201);
+    let patched = disk
+        .http
+        .patch(format!("{}/yandex-disk/v1/disk/resources", disk.url))
+        .query(&[("path", "/backup/a.bin")])
+        .header("Authorization", format!("OAuth {}", disk.token))
+        .header("Content-Type", "application/json")
+        .body(json!({"custom_properties": {"mtime": "1700000000"}}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let expected = |item: &Value| {
+        assert_eq!(item["sha256"], sha256_hex(&bytes));
+        assert_eq!(item["md5"], md5_hex(&bytes));
+        assert_eq!(item["size"], 5000);
+        assert_eq!(item["custom_properties"], json!({"mtime": "1700000000"}));
+    };
+    expected(&disk.get("/resources", &[("path", "/backup/a.bin")]).await.json);
+    let folder = disk.get("/resources", &[("path", "/backup")]).await.json;
+    expected(&folder["_embedded"]["items"][0]);
+    let flat = disk.get("/resources/files", &[]).await.json;
+    expected(&flat["items"][0]);
+    let selected = disk
+        .get(
+            "/resources",
+            &[
+                ("path", "/backup"),
+                ("fields", "_embedded.items.sha256,_embedded.items.custom_properties"),
+            ],
+        )
+        .await
+        .json;
+    assert_eq!(selected["_embedded"]["items"][0]["sha256"], sha256_hex(&bytes));
 }
 
 #[tokio::test]

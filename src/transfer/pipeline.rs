@@ -281,6 +281,8 @@ mod tests {
         let written = std::fs::read(&path).unwrap();
         assert_eq!(written.len(), 25 * 4096);
         assert!(written.chunks(4096).all(|chunk| chunk == piece));
+        // Windows cannot remove a folder while a file in it is open.
+        drop(file);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -43,9 +43,10 @@ def library_file_name(platform: str = sys.platform) -> str:
 
 
 def build_paths() -> List[Path]:
-    """The files :func:`find_library` looks for, in order, after ``DISKBRIDGE_LIBRARY``:
-    ``$CARGO_TARGET_DIR`` and the repository's ``target`` (release, then debug) when the
-    package runs from a checkout, then the package's own folder."""
+    """The files :func:`find_library` looks for, in order, after ``DISKBRIDGE_LIBRARY``: the
+    package's own folder (the library a wheel carries, built for this very package), then
+    ``$CARGO_TARGET_DIR`` and the repository's ``target`` (release, then debug) when the package
+    runs from a checkout."""
     name = library_file_name()
     package = Path(__file__).resolve().parent
     target_dirs: List[Path] = []
@@ -54,9 +55,7 @@ def build_paths() -> List[Path]:
         target_dirs.append(Path(cargo_target).resolve())
     # bindings/python/diskbridge → the repository root.
     target_dirs.append(package.parents[2] / "target")
-    paths = [folder / profile / name for folder in target_dirs for profile in ("release", "debug")]
-    paths.append(package / name)
-    return paths
+    return [package / name] + [folder / profile / name for folder in target_dirs for profile in ("release", "debug")]
 
 
 def find_library(library: Optional[StrPath] = None) -> str:

@@ -62,7 +62,8 @@ class LoadingTest(unittest.TestCase):
         name = diskbridge.library_file_name()
         self.assertIn(str(REPO / "target" / "release" / name), paths)
         self.assertIn(str(REPO / "target" / "debug" / name), paths)
-        self.assertEqual(paths[-1], str(Path(diskbridge.__file__).resolve().parent / name))
+        # The library a wheel carries comes first: it was built for this very package.
+        self.assertEqual(paths[0], str(Path(diskbridge.__file__).resolve().parent / name))
         self.assertEqual(diskbridge.library_file_name("linux"), "libdiskbridge.so")
         self.assertEqual(diskbridge.library_file_name("darwin"), "libdiskbridge.dylib")
         self.assertEqual(diskbridge.library_file_name("win32"), "diskbridge.dll")

@@ -1,5 +1,16 @@
-//! The built-in service account's RSA key. SANDBOX-ONLY TEST KEY: generated once for this emulator,
-//! published with the source, it protects nothing. Never use it anywhere else.
+//! The built-in service account's RSA key, and RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signing
+//! and checking with it through ring, the crypto provider the TLS stack already uses.
+//!
+//! SANDBOX-ONLY TEST KEY: generated once for this emulator, published with the source, it
+//! protects nothing. Never use it anywhere else. It is a fixed constant rather than made at
+//! start because ring cannot generate RSA keys, and a fixed key keeps the key file the sandbox
+//! hands out the same across runs (and across `--data-dir` restarts).
+
+use std::sync::OnceLock;
+
+use base64::Engine;
+use ring::rand::SystemRandom;
+use ring::signature::{RsaKeyPair, UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
 
 pub const PRIVATE_KEY_PEM: &str = "\
 -----BEGIN PRIVATE KEY-----\n\
@@ -31,3 +42,45 @@ d6qg2vDN9Ffb+t8/5S4MX2yAAwicWLr2KqQgHGas/AYa9zSnigroO8s1ls2+tDX+\n\
 SWG64sOCak4GZICoQn/QTJ/0\n\
 -----END PRIVATE KEY-----\n\
 ";
+
+fn key_pair() -> &'static RsaKeyPair {
+    static KEY: OnceLock<RsaKeyPair> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let body: String = PRIVATE_KEY_PEM.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .expect("the embedded key is base64");
+        RsaKeyPair::from_pkcs8(&der).expect("the embedded key is valid PKCS#8")
+    })
+}
+
+/// The RS256 signature of `message` with the service account's key.
+pub fn sign(message: &[u8]) -> Vec<u8> {
+    let key = key_pair();
+    let mut signature = vec![0u8; key.public().modulus_len()];
+    key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
+        .expect("RS256 signing with a valid key");
+    signature
+}
+
+/// Whether `signature` is the service account key's RS256 signature of `message`.
+pub fn verify(message: &[u8], signature: &[u8]) -> bool {
+    let public = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key_pair().public().as_ref());
+    public.verify(message, signature).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_verify_and_tampering_is_caught() {
+        let signature = sign(b"header.claims");
+        assert_eq!(signature.len(), 256);
+        assert!(verify(b"header.claims", &signature));
+        assert!(!verify(b"header.claimz", &signature));
+        let mut bent = signature.clone();
+        bent[10] ^= 1;
+        assert!(!verify(b"header.claims", &bent));
+    }
+}

@@ -1,28 +1,27 @@
 //! Google OAuth 2.0 (`accounts.google.com`, `oauth2.googleapis.com`) and Google Drive v3
-//! (`www.googleapis.com`), per api-protocols.md §3–4. See docs/sandbox-google.md for what is
+//! (`www.googleapis.com`), per docs/protocols.md §3–4. See docs/sandbox-google.md for what is
 //! emulated and the assumptions made where the reference is silent.
 
-mod drive;
-mod fields;
+pub(crate) mod drive;
+mod error;
 mod key;
-mod model;
 mod oauth;
-mod query;
-mod upload;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use axum::extract::State as AxumState;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+pub(crate) use error::ApiError;
+
 use crate::state::{lock, AppState, Shared};
-use crate::util::{base_url, random_hex};
+use crate::util::base_url;
 
 /// The person who consents in the browser pages: a consumer (gmail) account.
 pub const DEFAULT_USER_EMAIL: &str = "sandbox-user@gmail.com";
@@ -34,6 +33,9 @@ pub const SERVICE_ACCOUNT_EMAIL: &str = "sandbox-drive@sandbox-project.iam.gserv
 const SERVICE_ACCOUNT_CLIENT_ID: &str = "104582937461029384756";
 const SERVICE_ACCOUNT_KEY_ID: &str = "1bd6a2f283ed31f2d984fe4a7b10ecae5a62fb62";
 const SERVICE_ACCOUNT_PROJECT: &str = "sandbox-project";
+pub use drive::model::SEEDED_DRIVE_ID as GOOGLE_SHARED_DRIVE_ID;
+/// The built-in service account and the shared drive it is a content manager of, for tests.
+pub use SERVICE_ACCOUNT_EMAIL as GOOGLE_SERVICE_ACCOUNT_EMAIL;
 /// Every address at this Workspace domain exists, and the service account may impersonate it
 /// (domain-wide delegation through the JWT `sub` claim).
 pub const WORKSPACE_DOMAIN: &str = "sandbox-workspace.example";
@@ -42,34 +44,26 @@ pub const WORKSPACE_DOMAIN: &str = "sandbox-workspace.example";
 /// state file), and file contents as files in a blob directory, so big uploads never sit in memory.
 pub struct Store {
     data: Mutex<Data>,
+    /// `--data-dir`/google-drive-blobs, or one in the sandbox's temporary directory.
     blobs: PathBuf,
-    /// A blob directory of our own (no `--data-dir`), removed with the store.
-    temporary: bool,
     /// Digest state of resumable sessions in progress; rebuilt from disk when lost.
-    pub(crate) uploads: upload::Sessions,
+    pub(crate) uploads: drive::resumable::Sessions,
 }
 
 #[derive(Default, Serialize, Deserialize)]
 #[serde(default)]
 pub(crate) struct Data {
     pub oauth: oauth::OAuthState,
-    pub drive: model::Drive,
+    pub drive: drive::model::Drive,
 }
 
 impl Store {
-    pub fn new(data_dir: Option<&Path>) -> std::io::Result<Store> {
-        let (blobs, temporary) = match data_dir {
-            Some(dir) => (dir.join("google-drive-blobs"), false),
-            None => (
-                std::env::temp_dir().join(format!("diskbridge-sandbox-google-{}", random_hex(8))),
-                true,
-            ),
-        };
+    pub fn new(data_dir: Option<&Path>, work_dir: &Path) -> std::io::Result<Store> {
+        let blobs = data_dir.unwrap_or(work_dir).join("google-drive-blobs");
         std::fs::create_dir_all(&blobs)?;
         Ok(Store {
             data: Mutex::new(Data::default()),
             blobs,
-            temporary,
             uploads: Default::default(),
         })
     }
@@ -89,7 +83,8 @@ impl Store {
     }
 
     pub fn restore(&self, snapshot: Value) {
-        if let Ok(data) = serde_json::from_value(snapshot) {
+        if let Ok(mut data) = serde_json::from_value::<Data>(snapshot) {
+            data.drive.seed();
             *self.data() = data;
         }
     }
@@ -100,14 +95,6 @@ impl Store {
 
     pub(crate) fn blob_path(&self, name: &str) -> PathBuf {
         self.blobs.join(name)
-    }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        if self.temporary {
-            let _ = std::fs::remove_dir_all(&self.blobs);
-        }
     }
 }
 
@@ -142,7 +129,7 @@ pub fn apis_router() -> Router<AppState> {
         .route("/oauth2/v2/userinfo", get(oauth::userinfo))
 }
 
-/// Google's JSON error envelope (api-protocols.md §4.8), as the generic fault injection uses it.
+/// Google's JSON error envelope (docs/protocols.md §4.8), as the generic fault injection uses it.
 pub fn error_body(status: StatusCode, message: &str, reason: &str) -> Value {
     ApiError::new(status, reason, message).body()
 }
@@ -175,6 +162,48 @@ pub async fn service_account_key(AxumState(state): AxumState<AppState>, headers:
             "universe_domain": "googleapis.com",
         }),
     )
+}
+
+/// `GET /_sandbox/google/shared-drives`: every shared drive with its members.
+pub async fn shared_drives(AxumState(state): AxumState<AppState>) -> Response {
+    let data = state.google.data();
+    let drives: Vec<Value> = data.drive.shared_drives.values().map(shared_drive_json).collect();
+    json_response(StatusCode::OK, &json!(drives))
+}
+
+/// `POST /_sandbox/google/shared-drives {"name", "members": {"email": "role"}}`: a new shared
+/// drive (roles `organizer`, `fileOrganizer`, `writer`, `commenter`, `reader`), as a Workspace
+/// administrator would make it; answers the drive with its id.
+pub async fn add_shared_drive(AxumState(state): AxumState<AppState>, body: axum::body::Bytes) -> Response {
+    let refuse = |message: &str| json_response(StatusCode::BAD_REQUEST, &json!({"error": message}));
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return refuse("expected {\"name\": …, \"members\": {\"email\": \"role\"}}");
+    };
+    let Some(name) = body.get("name").and_then(Value::as_str).filter(|n| !n.is_empty()) else {
+        return refuse("`name` is required");
+    };
+    let mut members = std::collections::BTreeMap::new();
+    for (email, role) in body.get("members").and_then(Value::as_object).into_iter().flatten() {
+        match role.as_str().filter(|r| drive::model::member_role(r).is_some()) {
+            Some(role) => members.insert(email.to_ascii_lowercase(), role.to_string()),
+            None => return refuse(&format!("unknown role for {email}: {role}")),
+        };
+    }
+    let id = format!(
+        "0A{}Uk9PVA",
+        crate::util::random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 13)
+    );
+    let now = now_ms(&state);
+    let mut data = state.google.data();
+    data.drive.add_shared_drive(&id, name, members, now);
+    let created = shared_drive_json(&data.drive.shared_drives[&id]);
+    drop(data);
+    state.save();
+    json_response(StatusCode::OK, &created)
+}
+
+fn shared_drive_json(drive: &drive::model::SharedDrive) -> Value {
+    json!({"id": drive.id, "name": drive.name, "members": drive.members})
 }
 
 /// A Google account as the APIs describe it. Anyone with an e-mail address "exists": the
@@ -220,123 +249,6 @@ fn digits_of(seed: &str, n: usize) -> String {
 
 pub(crate) fn is_service_account(email: &str) -> bool {
     email.ends_with(".iam.gserviceaccount.com")
-}
-
-/// A Google API error in the envelope of api-protocols.md §4.8 (boxed: it travels in every
-/// handler's `Result`).
-#[derive(Debug)]
-pub(crate) struct ApiError(Box<ErrorDetails>);
-
-#[derive(Debug)]
-pub(crate) struct ErrorDetails {
-    pub status: StatusCode,
-    pub reason: String,
-    pub message: String,
-    /// `location` and `locationType` of `errors[0]`, e.g. `("fileId", "parameter")`.
-    pub location: Option<(String, &'static str)>,
-    /// The canonical status name Google's front end adds to authentication and scope errors.
-    pub canonical: Option<&'static str>,
-    /// `errors[0].message` when it differs from the top-level message (authentication errors).
-    pub detail: Option<&'static str>,
-}
-
-impl std::ops::Deref for ApiError {
-    type Target = ErrorDetails;
-
-    fn deref(&self) -> &ErrorDetails {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for ApiError {
-    fn deref_mut(&mut self) -> &mut ErrorDetails {
-        &mut self.0
-    }
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, reason: &str, message: impl Into<String>) -> ApiError {
-        ApiError(Box::new(ErrorDetails {
-            status,
-            reason: reason.to_string(),
-            message: message.into(),
-            location: None,
-            canonical: None,
-            detail: None,
-        }))
-    }
-
-    pub fn at(mut self, location: &str, location_type: &'static str) -> ApiError {
-        self.location = Some((location.to_string(), location_type));
-        self
-    }
-
-    pub fn bad_request(reason: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, reason, message)
-    }
-
-    pub fn forbidden(reason: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, reason, message)
-    }
-
-    /// 400 `invalid` "Invalid Value" for a query parameter, as Google answers a bad `q`.
-    pub fn invalid_parameter(name: &str) -> ApiError {
-        ApiError::bad_request("invalid", "Invalid Value").at(name, "parameter")
-    }
-
-    pub fn required_parameter(name: &str) -> ApiError {
-        ApiError::bad_request("required", format!("Required parameter: {name}")).at(name, "parameter")
-    }
-
-    pub fn file_not_found(id: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "notFound", format!("File not found: {id}.")).at("fileId", "parameter")
-    }
-
-    pub fn insufficient_file_permissions() -> ApiError {
-        ApiError::forbidden(
-            "insufficientFilePermissions",
-            "The user does not have sufficient permissions for this file.",
-        )
-    }
-
-    fn domain(&self) -> &'static str {
-        match self.reason.as_str() {
-            "rateLimitExceeded"
-            | "userRateLimitExceeded"
-            | "dailyLimitExceeded"
-            | "quotaExceeded"
-            | "storageQuotaExceeded"
-            | "downloadQuotaExceeded" => "usageLimits",
-            _ => "global",
-        }
-    }
-
-    pub fn body(&self) -> Value {
-        let item_message = self.detail.map(str::to_string).unwrap_or_else(|| self.message.clone());
-        let mut item = json!({"message": item_message, "domain": self.domain(), "reason": self.reason});
-        if let Some((location, location_type)) = &self.location {
-            item["location"] = json!(location);
-            item["locationType"] = json!(location_type);
-        }
-        let mut error = json!({"code": self.status.as_u16(), "message": self.message, "errors": [item]});
-        if let Some(canonical) = self.canonical {
-            error["status"] = json!(canonical);
-        }
-        json!({ "error": error })
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut response = json_response(self.status, &self.body());
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\""),
-            );
-        }
-        response
-    }
 }
 
 /// Google's JSON responses carry `charset=UTF-8`.

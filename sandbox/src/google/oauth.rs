@@ -1,10 +1,9 @@
-//! Google OAuth 2.0 (api-protocols.md §3): the consent page of the installed-app flow with PKCE
+//! Google OAuth 2.0 (docs/protocols.md §3): the consent page of the installed-app flow with PKCE
 //! and loopback redirects, the device flow and its verification page, the token endpoint with the
 //! authorization-code, refresh-token, device-code and JWT-bearer (service account) grants,
 //! revoke, tokeninfo and userinfo, and the bearer-token check the Drive API uses.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State as AxumState};
@@ -12,10 +11,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
-use rsa::RsaPrivateKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -41,7 +36,7 @@ const GRANT_DEVICE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const GRANT_DEVICE_LEGACY: &str = "http://oauth.net/grant_type/device/1.0";
 const GRANT_JWT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const SCOPE_PREFIX: &str = "https://www.googleapis.com/auth/";
-/// Scopes the device flow allows (api-protocols.md §3.2): no full `drive`.
+/// Scopes the device flow allows (docs/protocols.md §3.2): no full `drive`.
 const DEVICE_SCOPES: &[&str] = &[
     "openid",
     "https://www.googleapis.com/auth/userinfo.email",
@@ -114,6 +109,8 @@ pub(crate) struct Caller {
     pub email: String,
     pub client_id: String,
     pub scopes: Vec<String>,
+    /// The request says `supportsAllDrives=true`: shared-drive items exist for it.
+    pub all_drives: bool,
 }
 
 impl Caller {
@@ -147,6 +144,7 @@ pub(crate) fn authenticate(state: &Shared, headers: &HeaderMap) -> Result<Caller
             email: token.email.clone(),
             client_id: token.client_id.clone(),
             scopes: token.scopes.clone(),
+            all_drives: false,
         }),
         None => {
             let mut error = ApiError::new(
@@ -238,7 +236,7 @@ fn parse_scopes(scope: &str) -> Result<Vec<String>, Vec<String>> {
     }
 }
 
-/// A loopback redirect URI of a desktop client (api-protocols.md §3.1): plain http to
+/// A loopback redirect URI of a desktop client (docs/protocols.md §3.1): plain http to
 /// 127.0.0.1, [::1] or localhost, any port, any path.
 fn is_loopback_redirect(uri: &str) -> bool {
     let Ok(url) = url::Url::parse(uri) else {
@@ -254,150 +252,142 @@ fn is_loopback_redirect(uri: &str) -> bool {
 /// A sandbox-only `sandbox_consent=deny` makes the user refuse (`error=access_denied`).
 pub(crate) async fn authorize(AxumState(state): AxumState<AppState>, RawQuery(query): RawQuery) -> Response {
     let query = parse_form(query.unwrap_or_default().as_bytes());
-    let Some(client_id) = field(&query, "client_id") else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing required parameter: client_id",
-        );
+    let consent = match Consent::of(&query) {
+        Ok(consent) => consent,
+        Err(page) => return *page,
     };
-    if client_id != GOOGLE_CLIENT_ID {
-        return error_page(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "The OAuth client was not found.",
-        );
-    }
-    let Some(redirect_uri) = field(&query, "redirect_uri") else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing required parameter: redirect_uri",
-        );
-    };
-    if redirect_uri.starts_with("urn:ietf:wg:oauth:2.0:oob") || redirect_uri == "oob" {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The out-of-band (OOB) flow has been blocked in order to keep users secure.",
-        );
-    }
-    if !is_loopback_redirect(redirect_uri) {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "redirect_uri_mismatch",
-            &format!("The redirect URI in the request, {redirect_uri}, does not match the ones authorized for the OAuth client."),
-        );
-    }
-    let response_type = field(&query, "response_type").unwrap_or("");
-    if response_type.is_empty() {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Required parameter is missing: response_type",
-        );
-    }
-    if response_type != "code" && response_type != "token" {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "unsupported_response_type",
-            &format!("Invalid response_type: {response_type}"),
-        );
-    }
-    let scopes = match field(&query, "scope").map(parse_scopes) {
-        None => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "Missing required parameter: scope",
-            )
-        }
-        Some(Err(invalid)) => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                "invalid_scope",
-                &format!(
-                    "Some requested scopes were invalid. {{invalid=[{}]}}",
-                    invalid.join(", ")
-                ),
-            )
-        }
-        Some(Ok(scopes)) if scopes.is_empty() => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "Missing required parameter: scope",
-            )
-        }
-        Some(Ok(scopes)) => scopes,
-    };
-    let challenge = match (field(&query, "code_challenge"), field(&query, "code_challenge_method")) {
-        (None, None) => None,
-        (None, Some(_)) => return error_page(StatusCode::BAD_REQUEST, "invalid_request", "Missing code_challenge."),
-        (Some(challenge), method) => match method.unwrap_or("plain") {
-            method @ ("S256" | "plain") => Some((challenge.to_string(), method.to_string())),
-            _ => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "Invalid code_challenge_method value.",
-                )
-            }
-        },
-    };
-    let state_param = field(&query, "state");
-    let scope_text = scopes.join(" ");
-    let separator = if response_type == "token" {
+    let separator = if consent.response_type == "token" {
         "#"
-    } else if redirect_uri.contains('?') {
+    } else if consent.redirect_uri.contains('?') {
         "&"
     } else {
         "?"
     };
     let mut params: Vec<(&str, String)> = Vec::new();
-    if let Some(s) = state_param {
+    if let Some(s) = field(&query, "state") {
         params.push(("state", s.to_string()));
     }
     if field(&query, "sandbox_consent") == Some("deny") {
         params.push(("error", "access_denied".into()));
-    } else if response_type == "code" {
+    } else if consent.response_type == "code" {
+        let offline = field(&query, "access_type") == Some("offline");
+        let forced = field(&query, "prompt").is_some_and(|p| p.split_whitespace().any(|p| p == "consent"));
+        params.push(("code", consent.issue_code(&state, offline, forced)));
+        params.push(("scope", consent.scopes.join(" ")));
+    } else {
+        let ttl = state.settings().google_token_ttl_s as i64;
+        let token = issue_access_token(&state, DEFAULT_USER_EMAIL, &consent.client_id, &consent.scopes, None);
+        params.push(("access_token", token));
+        params.push(("token_type", "Bearer".into()));
+        params.push(("expires_in", ttl.to_string()));
+        params.push(("scope", consent.scopes.join(" ")));
+    }
+    let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    redirect(&format!("{}{separator}{}", consent.redirect_uri, query.join("&")))
+}
+
+/// A consent request that passed Google's checks.
+struct Consent {
+    client_id: String,
+    redirect_uri: String,
+    response_type: String,
+    scopes: Vec<String>,
+    /// (challenge, method)
+    challenge: Option<(String, String)>,
+}
+
+impl Consent {
+    /// The request's client, redirect URI, response type, scopes and PKCE challenge, or the
+    /// error page Google shows instead of redirecting.
+    fn of(query: &[(String, String)]) -> Result<Consent, Box<Response>> {
+        let bad = |error: &str, description: &str| Box::new(error_page(StatusCode::BAD_REQUEST, error, description));
+        let client_id =
+            field(query, "client_id").ok_or_else(|| bad("invalid_request", "Missing required parameter: client_id"))?;
+        if client_id != GOOGLE_CLIENT_ID {
+            return Err(Box::new(error_page(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "The OAuth client was not found.",
+            )));
+        }
+        let redirect_uri = field(query, "redirect_uri")
+            .ok_or_else(|| bad("invalid_request", "Missing required parameter: redirect_uri"))?;
+        if redirect_uri.starts_with("urn:ietf:wg:oauth:2.0:oob") || redirect_uri == "oob" {
+            return Err(bad(
+                "invalid_request",
+                "The out-of-band (OOB) flow has been blocked in order to keep users secure.",
+            ));
+        }
+        if !is_loopback_redirect(redirect_uri) {
+            return Err(bad(
+                "redirect_uri_mismatch",
+                &format!("The redirect URI in the request, {redirect_uri}, does not match the ones authorized for the OAuth client."),
+            ));
+        }
+        let response_type = field(query, "response_type").unwrap_or("");
+        if response_type.is_empty() {
+            return Err(bad("invalid_request", "Required parameter is missing: response_type"));
+        }
+        if response_type != "code" && response_type != "token" {
+            return Err(bad(
+                "unsupported_response_type",
+                &format!("Invalid response_type: {response_type}"),
+            ));
+        }
+        let scopes = match field(query, "scope").map(parse_scopes) {
+            Some(Ok(scopes)) if !scopes.is_empty() => scopes,
+            Some(Err(invalid)) => {
+                let description = format!(
+                    "Some requested scopes were invalid. {{invalid=[{}]}}",
+                    invalid.join(", ")
+                );
+                return Err(bad("invalid_scope", &description));
+            }
+            _ => return Err(bad("invalid_request", "Missing required parameter: scope")),
+        };
+        let challenge = match (field(query, "code_challenge"), field(query, "code_challenge_method")) {
+            (None, None) => None,
+            (None, Some(_)) => return Err(bad("invalid_request", "Missing code_challenge.")),
+            (Some(challenge), method) => match method.unwrap_or("plain") {
+                method @ ("S256" | "plain") => Some((challenge.to_string(), method.to_string())),
+                _ => return Err(bad("invalid_request", "Invalid code_challenge_method value.")),
+            },
+        };
+        Ok(Consent {
+            client_id: client_id.to_string(),
+            redirect_uri: redirect_uri.to_string(),
+            response_type: response_type.to_string(),
+            scopes,
+            challenge,
+        })
+    }
+
+    /// A new authorization code of the default user. Without prompt=consent a returning user
+    /// is not asked again and no new refresh token comes with the code (docs/protocols.md §3.1).
+    fn issue_code(&self, state: &Shared, offline: bool, forced: bool) -> String {
         let code = format!("4/0{}", random_token(54));
         state.secrets.record(&code);
         let now = state.clock.now();
-        let offline = field(&query, "access_type") == Some("offline");
-        let forced = field(&query, "prompt").is_some_and(|p| p.split_whitespace().any(|p| p == "consent"));
         let mut data = state.google.data();
-        // Without prompt=consent a returning user is not asked again and no new refresh
-        // token comes with the code (api-protocols.md §3.1).
         let consented_before = data
             .oauth
             .grants
             .values()
-            .any(|g| g.email == DEFAULT_USER_EMAIL && g.client_id == client_id);
+            .any(|g| g.email == DEFAULT_USER_EMAIL && g.client_id == self.client_id);
         data.oauth.codes.insert(
             code.clone(),
             AuthCode {
-                client_id: client_id.to_string(),
-                redirect_uri: redirect_uri.to_string(),
+                client_id: self.client_id.clone(),
+                redirect_uri: self.redirect_uri.clone(),
                 email: DEFAULT_USER_EMAIL.to_string(),
-                scopes,
-                challenge,
+                scopes: self.scopes.clone(),
+                challenge: self.challenge.clone(),
                 with_refresh_token: offline && (forced || !consented_before),
                 expires_at: now + AUTH_CODE_TTL_S,
             },
         );
-        params.push(("code", code));
-        params.push(("scope", scope_text));
-    } else {
-        let ttl = state.settings().google_token_ttl_s as i64;
-        let token = issue_access_token(&state, DEFAULT_USER_EMAIL, client_id, &scopes, None);
-        params.push(("access_token", token));
-        params.push(("token_type", "Bearer".into()));
-        params.push(("expires_in", ttl.to_string()));
-        params.push(("scope", scope_text));
+        code
     }
-    let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
-    redirect(&format!("{redirect_uri}{separator}{}", query.join("&")))
 }
 
 /// Client credentials from HTTP Basic or the form; Err is Google's answer.
@@ -581,16 +571,11 @@ fn id_token(state: &Shared, email: &str, client_id: &str, scopes: &[String]) -> 
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let signature = SigningKey::<Sha256>::new(private_key().clone()).sign(signing_input.as_bytes());
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+    let signature = key::sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
-fn private_key() -> &'static RsaPrivateKey {
-    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
-    KEY.get_or_init(|| RsaPrivateKey::from_pkcs8_pem(key::PRIVATE_KEY_PEM).expect("the embedded key is valid PKCS#8"))
-}
-
-/// Refresh keeps the refresh token: the answer has none (api-protocols.md §3.1).
+/// Refresh keeps the refresh token: the answer has none (docs/protocols.md §3.1).
 fn refresh_token_grant(state: &Shared, client_id: &str, form: &[(String, String)]) -> Response {
     let Some(refresh) = field(form, "refresh_token") else {
         return bad_request("invalid_request", "Missing required parameter: refresh_token");
@@ -761,7 +746,7 @@ pub(crate) async fn device_decide(AxumState(state): AxumState<AppState>, body: B
     }
 }
 
-/// The JWT-bearer grant of service accounts (api-protocols.md §3.3).
+/// The JWT-bearer grant of service accounts (docs/protocols.md §3.3).
 fn jwt_bearer_grant(state: &Shared, headers: &HeaderMap, form: &[(String, String)]) -> Response {
     let Some(assertion) = field(form, "assertion") else {
         return bad_request("invalid_request", "Missing required parameter: assertion");
@@ -834,12 +819,9 @@ fn verify_assertion(state: &Shared, headers: &HeaderMap, assertion: &str) -> Res
     }
     let signature = URL_SAFE_NO_PAD
         .decode(signature_b64.trim_end_matches('='))
-        .ok()
-        .and_then(|bytes| Signature::try_from(bytes.as_slice()).ok())
-        .ok_or_else(invalid_signature)?;
-    let verifying = VerifyingKey::<Sha256>::new(private_key().to_public_key());
+        .map_err(|_| invalid_signature())?;
     let signed = &assertion[..header_b64.len() + 1 + claims_b64.len()];
-    if verifying.verify(signed.as_bytes(), &signature).is_err() {
+    if !key::verify(signed.as_bytes(), &signature) {
         return Err(invalid_signature());
     }
     let own_token_uri = format!("{}/google-oauth/token", base_url(headers));

@@ -1,4 +1,4 @@
-//! The REST API under `/v1/disk` (api-protocols.md §2.3), one handler per endpoint.
+//! The REST API under `/v1/disk` (docs/protocols.md §2.3), one handler per endpoint.
 
 use axum::body::Bytes;
 use axum::extract::Path as UrlPath;
@@ -25,7 +25,7 @@ use crate::state::AppState;
 use crate::util::{html_escape, html_page, iso8601, json_response, random_bytes, random_from};
 
 /// Most that `custom_properties` may hold, serialized. [unverified] "1024 per docs, number not
-/// confirmed" (api-protocols.md §2.3).
+/// confirmed" (docs/protocols.md §2.3).
 const MAX_CUSTOM_PROPERTIES_BYTES: usize = 1024;
 
 pub fn router() -> Router<AppState> {
@@ -58,7 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/d/{id}", get(public_page))
 }
 
-/// 406 for an `Accept` that rules JSON out (api-protocols.md §2.1).
+/// 406 for an `Accept` that rules JSON out (docs/protocols.md §2.1).
 async fn require_json(request: axum::extract::Request, next: Next) -> Response {
     let acceptable = request
         .headers()
@@ -152,7 +152,7 @@ impl Request {
     }
 }
 
-/// `GET /v1/disk`: Disk info with space that tracks what is stored (api-protocols.md §2.2).
+/// `GET /v1/disk`: Disk info with space that tracks what is stored (docs/protocols.md §2.2).
 async fn disk_info(req: Request) -> DiskResult<Response> {
     let caller = req.caller()?;
     if !caller.has("cloud_api:disk.info") {

@@ -1,4 +1,4 @@
-//! The Disk error triple `{message, description, error}` (api-protocols.md §2.1): `message` in
+//! The Disk error triple `{message, description, error}` (docs/protocols.md §2.1): `message` in
 //! Russian as the recordings show it, `description` in English, `error` the stable code.
 
 use axum::http::StatusCode;

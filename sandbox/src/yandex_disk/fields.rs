@@ -1,4 +1,4 @@
-//! The `fields` parameter (api-protocols.md §2.0): comma-separated keys, nested with dots
+//! The `fields` parameter (docs/protocols.md §2.0): comma-separated keys, nested with dots
 //! (`name,_embedded.items.path`); keys not listed are dropped, lists are filtered item by item.
 //! A key listed together with some of its sub-keys (`_embedded,_embedded.total`) keeps just those
 //! sub-keys, as the recordings show. A resource always keeps its `type`: asking for

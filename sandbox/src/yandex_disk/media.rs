@@ -1,7 +1,7 @@
 //! `mime_type` and `media_type` from a file name's extension. The service sniffs content too;
 //! the sandbox only looks at the name. Observed pairs: `.txt` is `text/plain` + `document`, an
 //! unknown name is `application/octet-stream` + `data` (YD-REC). The rest of the table follows
-//! the media types listed in api-protocols.md §2.3, which are [unverified].
+//! the media types listed in docs/protocols.md §2.3, which are [unverified].
 
 /// (extensions, MIME type, media type)
 const TYPES: &[(&[&str], &str, &str)] = &[

@@ -1,4 +1,4 @@
-//! Yandex Disk REST API emulator (api-protocols.md §2): a per-user resource tree with `disk:/`,
+//! Yandex Disk REST API emulator (docs/protocols.md §2): a per-user resource tree with `disk:/`,
 //! `app:/` and `trash:/`, the REST API under `/v1/disk`, and the separate upload and download
 //! hosts with signed, expiring links. File contents live on disk (see [`transfer`]), never in
 //! memory; metadata is kept in memory and snapshotted with the rest of the sandbox's state.
@@ -83,14 +83,14 @@ enum OperationStatus {
 }
 
 impl Store {
-    pub fn new(data_dir: Option<&Path>) -> std::io::Result<Store> {
+    pub fn new(data_dir: Option<&Path>, work_dir: &Path) -> std::io::Result<Store> {
         let inner = Inner {
             link_key: random_hex(32),
             ..Inner::default()
         };
         Ok(Store {
             inner: Mutex::new(inner),
-            blobs: Blobs::new(data_dir)?,
+            blobs: Blobs::new(data_dir, work_dir)?,
         })
     }
 
@@ -467,7 +467,7 @@ fn ok_json(value: Value, fields: Option<&str>) -> Response {
     )
 }
 
-/// A Link object (api-protocols.md §2.0).
+/// A Link object (docs/protocols.md §2.0).
 fn link(href: String, method: &str) -> Value {
     serde_json::json!({"href": href, "method": method, "templated": false})
 }

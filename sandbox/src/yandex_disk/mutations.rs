@@ -1,4 +1,4 @@
-//! Changes that the service may answer with 202 + operation (api-protocols.md §2.3: delete,
+//! Changes that the service may answer with 202 + operation (docs/protocols.md §2.3: delete,
 //! copy, move, restore, trash clearing, save-to-disk, upload from a URL and the upload itself).
 //!
 //! Each change is checked when asked for, so a client gets 404/409 at once, then applied: right

@@ -1,4 +1,4 @@
-//! Disk paths (api-protocols.md §2.0): `disk:/a/b` equals `/a/b` and `a/b` (bare paths are
+//! Disk paths (docs/protocols.md §2.0): `disk:/a/b` equals `/a/b` and `a/b` (bare paths are
 //! relative to the root of Disk), `app:/…` is the app's own folder and `trash:/…` the Trash.
 //! Inside the emulator a path is a key of one tree: `/` for its root, `/a/b` below it.
 

@@ -1,4 +1,4 @@
-//! Resources as JSON (api-protocols.md §2.2), in the three ways the service shows them: on the
+//! Resources as JSON (docs/protocols.md §2.2), in the three ways the service shows them: on the
 //! owner's Disk, in the Trash and through a public link (paths relative to the public root).
 
 use std::cmp::Ordering;
@@ -166,7 +166,7 @@ enum SortBy {
 }
 
 impl Page {
-    /// `limit` defaults to 20 (api-protocols.md §2.2).
+    /// `limit` defaults to 20 (docs/protocols.md §2.2).
     pub fn from_query(query: &super::Query) -> DiskResult<Page> {
         Page::with_default_limit(query, 20)
     }

@@ -1,4 +1,4 @@
-//! The data plane (api-protocols.md §2.4): the upload host (`/yandex-disk-upload`, `PUT` of the
+//! The data plane (docs/protocols.md §2.4): the upload host (`/yandex-disk-upload`, `PUT` of the
 //! raw bytes to a link from `GET /resources/upload`) and the download host
 //! (`/yandex-disk-download`, `GET` with `Range`). Neither needs authorization: their links are
 //! the credential. Upload links are random ids kept server side; download links are signed
@@ -9,7 +9,7 @@
 //! when complete, so nothing partial is ever visible; downloads stream from the file.
 
 use std::collections::HashSet;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
@@ -30,37 +30,28 @@ use super::mutations::{self, CommitUpload, Outcome};
 use super::render::View;
 use super::tree::FileData;
 use super::{max_file_size, Inner};
+use crate::range::Span;
 use crate::state::AppState;
 use crate::util::{hex, iso8601, parse_form, random_hex};
 
 /// Upload links live 30 minutes (YDISK-DOCS), or less when `link_ttl_s` is shorter.
 pub const UPLOAD_LINK_TTL_S: i64 = 30 * 60;
-/// Bytes read from disk per chunk of a download.
-const READ_CHUNK: u64 = 512 * 1024;
 /// Bytes handed at once from the network to the writing and hashing threads of an upload,
 /// and how many such handovers may wait for them.
 const HANDOVER_BYTES: usize = 1024 * 1024;
 const PIPELINE_DEPTH: usize = 8;
 
-/// The directory of stored contents: `--data-dir`/yandex-disk-blobs, or a temporary directory
-/// removed when the store goes away.
+/// The directory of stored contents: `--data-dir`/yandex-disk-blobs, or one in the sandbox's
+/// temporary directory (see `workdir.rs`, which removes it).
 pub struct Blobs {
     dir: PathBuf,
-    temporary: bool,
 }
 
 impl Blobs {
-    pub fn new(data_dir: Option<&Path>) -> io::Result<Blobs> {
-        let (dir, temporary) = match data_dir {
-            Some(data_dir) => (data_dir.join("yandex-disk-blobs"), false),
-            None => {
-                remove_stale_temporary_dirs();
-                let name = format!("{TEMPORARY_PREFIX}{}-{}", std::process::id(), random_hex(8));
-                (std::env::temp_dir().join(name), true)
-            }
-        };
+    pub fn new(data_dir: Option<&Path>, work_dir: &Path) -> io::Result<Blobs> {
+        let dir = data_dir.unwrap_or(work_dir).join("yandex-disk-blobs");
         std::fs::create_dir_all(&dir)?;
-        Ok(Blobs { dir, temporary })
+        Ok(Blobs { dir })
     }
 
     fn path(&self, blob: &str) -> PathBuf {
@@ -85,37 +76,6 @@ impl Blobs {
             if !keep.contains(&name) {
                 let _ = std::fs::remove_file(entry.path());
             }
-        }
-    }
-}
-
-/// Temporary blob directories are named `<prefix><pid>-<random>`.
-const TEMPORARY_PREFIX: &str = "diskbridge-sandbox-disk-";
-
-/// The binary serves until it is killed, which leaves its temporary directory behind; the next
-/// sandbox removes those of processes that are gone (where it can tell: on Linux).
-fn remove_stale_temporary_dirs() {
-    if !cfg!(target_os = "linux") {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let pid = name
-            .strip_prefix(TEMPORARY_PREFIX)
-            .and_then(|rest| rest.split('-').next());
-        if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-impl Drop for Blobs {
-    fn drop(&mut self) {
-        if self.temporary {
-            let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
 }
@@ -182,27 +142,11 @@ async fn receive_upload(state: AppState, id: String, headers: HeaderMap, body: B
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if let Some(range) = headers.get(header::CONTENT_RANGE) {
-        // Resuming (YJ-SDK, [unverified] today) is not emulated: only a range covering the
-        // whole body from its first byte is accepted.
-        let whole =
-            declared.is_some_and(|n| range.to_str().ok() == Some(&format!("bytes 0-{}/{n}", n.saturating_sub(1))));
-        if !whole {
-            return Ok(StatusCode::PRECONDITION_FAILED.into_response());
-        }
+    if !whole_body(&headers, declared) {
+        return Ok(StatusCode::PRECONDITION_FAILED.into_response());
     }
     let limit = max_file_size(&target.uid);
-    if declared.is_some_and(|n| n > limit) {
-        return Err(DiskError::too_big());
-    }
-    let room = {
-        let inner = state.disk.lock();
-        let replaced = inner.user(&target.uid)?.disk.get(&target.key).map_or(0, |n| n.size());
-        inner.free_space(&target.uid) + replaced
-    };
-    if declared.is_some_and(|n| n > room) {
-        return Err(DiskError::no_space());
-    }
+    check_room(&state, &target, declared, limit)?;
     let blob = random_hex(16);
     let part = state.disk.blobs.part_path(&blob);
     let received = match receive(body, &part, limit).await {
@@ -247,6 +191,32 @@ async fn receive_upload(state: AppState, id: String, headers: HeaderMap, body: B
         Outcome::Deferred(_) => Ok(StatusCode::ACCEPTED.into_response()),
         Outcome::Failed(err) => Err(err),
     }
+}
+
+/// Resuming (YJ-SDK, [unverified] today) is not emulated: a `Content-Range` is accepted only
+/// when it covers the whole body from its first byte.
+fn whole_body(headers: &HeaderMap, declared: Option<u64>) -> bool {
+    let Some(range) = headers.get(header::CONTENT_RANGE) else {
+        return true;
+    };
+    declared.is_some_and(|n| range.to_str().ok() == Some(&format!("bytes 0-{}/{n}", n.saturating_sub(1))))
+}
+
+/// 413 above the plan's file size limit, 507 when the declared size does not fit (the file it
+/// replaces makes room).
+fn check_room(state: &AppState, target: &UploadTarget, declared: Option<u64>, limit: u64) -> Result<(), DiskError> {
+    if declared.is_some_and(|n| n > limit) {
+        return Err(DiskError::too_big());
+    }
+    let room = {
+        let inner = state.disk.lock();
+        let replaced = inner.user(&target.uid)?.disk.get(&target.key).map_or(0, |n| n.size());
+        inner.free_space(&target.uid) + replaced
+    };
+    if declared.is_some_and(|n| n > room) {
+        return Err(DiskError::no_space());
+    }
+    Ok(())
 }
 
 struct Stored {
@@ -333,20 +303,8 @@ async fn write_hashed(body: Body, part: &Path, limit: u64) -> Result<Stored, Rec
 
 /// HMAC-SHA256 (RFC 2104) of the fields a download link carries.
 fn sign(key: &str, fields: &[&str]) -> String {
-    const BLOCK: usize = 64;
-    let mut padded = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        padded[..32].copy_from_slice(&Sha256::digest(key.as_bytes()));
-    } else {
-        padded[..key.len()].copy_from_slice(key.as_bytes());
-    }
-    let mut inner = Sha256::new();
-    inner.update(padded.map(|b| b ^ 0x36));
-    inner.update(fields.join("\n").as_bytes());
-    let mut outer = Sha256::new();
-    outer.update(padded.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    hex(&outer.finalize())
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.as_bytes());
+    hex(ring::hmac::sign(&key, fields.join("\n").as_bytes()).as_ref())
 }
 
 /// A download link in the service's shape (`/disk/<signature>/<expiry hex>/<id>?uid=…&filename=…`),
@@ -462,97 +420,22 @@ async fn download(
     {
         return with_headers(StatusCode::NOT_MODIFIED, Body::empty(), &[(header::ETAG, etag)]);
     }
-    // A Range is honoured only while the entity still matches `If-Range`.
+    // A Range is honoured only while the entity still matches `If-Range`, and not at all when
+    // the sandbox plays a host that ignores ranges (setting `ignore_range`).
     let range = header_text(header::RANGE)
-        .filter(|_| header_text(header::IF_RANGE).is_none_or(|tag| tag.trim() == etag || tag.trim() == link.etag));
-    let (status, start, length) = match range.map(|r| parse_range(r, total)) {
-        None | Some(RangeRequest::Ignored) => (StatusCode::OK, 0, total),
-        Some(RangeRequest::Bytes(first, last)) => (StatusCode::PARTIAL_CONTENT, first, last - first + 1),
-        Some(RangeRequest::Unsatisfiable) => {
-            let headers = [(header::CONTENT_RANGE, format!("bytes */{total}"))];
-            return with_headers(StatusCode::RANGE_NOT_SATISFIABLE, Body::empty(), &headers);
-        }
+        .filter(|_| header_text(header::IF_RANGE).is_none_or(|tag| tag.trim() == etag || tag.trim() == link.etag))
+        .filter(|_| !state.settings().ignore_range);
+    let span = match Span::of(range, total) {
+        Ok(span) => span,
+        Err(headers) => return with_headers(StatusCode::RANGE_NOT_SATISFIABLE, Body::empty(), &headers),
     };
     let mut headers = vec![
         (header::CONTENT_TYPE, link.content_type.clone()),
-        (header::CONTENT_LENGTH, length.to_string()),
-        (header::ACCEPT_RANGES, "bytes".to_string()),
         (header::ETAG, etag),
         (header::CONTENT_DISPOSITION, content_disposition(&link.filename)),
     ];
-    if status == StatusCode::PARTIAL_CONTENT {
-        headers.push((
-            header::CONTENT_RANGE,
-            format!("bytes {start}-{}/{total}", start + length - 1),
-        ));
-    }
-    with_headers(status, Body::from_stream(read_stream(file, start, length)), &headers)
-}
-
-enum RangeRequest {
-    /// Not a single byte range this emulator serves (then the whole file is sent, as RFC 9110
-    /// allows: multiple ranges are not emulated).
-    Ignored,
-    /// First and last byte, inclusive.
-    Bytes(u64, u64),
-    Unsatisfiable,
-}
-
-fn parse_range(header: &str, total: u64) -> RangeRequest {
-    let Some(spec) = header.trim().strip_prefix("bytes=") else {
-        return RangeRequest::Ignored;
-    };
-    if spec.contains(',') {
-        return RangeRequest::Ignored;
-    }
-    let Some((first, last)) = spec.trim().split_once('-') else {
-        return RangeRequest::Ignored;
-    };
-    let (first, last) = (first.trim(), last.trim());
-    let parsed = |text: &str| text.parse::<u64>().ok();
-    match (first.is_empty(), parsed(first), parsed(last)) {
-        // `bytes=-N`: the last N bytes.
-        (true, _, Some(suffix)) if suffix > 0 && total > 0 => RangeRequest::Bytes(total - suffix.min(total), total - 1),
-        (true, _, Some(_)) => RangeRequest::Unsatisfiable,
-        (false, Some(first), _) if first >= total => RangeRequest::Unsatisfiable,
-        (false, Some(first), None) if last.is_empty() => RangeRequest::Bytes(first, total - 1),
-        (false, Some(first), Some(last)) if last >= first => RangeRequest::Bytes(first, last.min(total - 1)),
-        _ => RangeRequest::Ignored,
-    }
-}
-
-/// `length` bytes of `file` from `start`, read on blocking threads in large chunks.
-fn read_stream(
-    mut file: std::fs::File,
-    start: u64,
-    length: u64,
-) -> impl futures_util::Stream<Item = io::Result<Bytes>> {
-    let positioned = file.seek(SeekFrom::Start(start)).map(|_| file);
-    futures_util::stream::unfold(Some((positioned, length)), |state| async move {
-        let (file, left) = state?;
-        if left == 0 {
-            return None;
-        }
-        let read = tokio::task::spawn_blocking(move || -> io::Result<(std::fs::File, Vec<u8>)> {
-            let mut file = file?;
-            let want = left.min(READ_CHUNK);
-            let mut chunk = Vec::with_capacity(want as usize);
-            (&mut file).take(want).read_to_end(&mut chunk)?;
-            if chunk.is_empty() {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-            Ok((file, chunk))
-        })
-        .await
-        .unwrap_or_else(|err| Err(io::Error::other(err)));
-        match read {
-            Ok((file, chunk)) => {
-                let left = left - chunk.len() as u64;
-                Some((Ok(Bytes::from(chunk)), Some((Ok(file), left))))
-            }
-            Err(err) => Some((Err(err), None)),
-        }
-    })
+    headers.extend(span.headers());
+    with_headers(span.status, span.body(file), &headers)
 }
 
 /// `attachment` with the name in both forms of RFC 6266: an ASCII fallback and UTF-8.
@@ -614,20 +497,6 @@ fn nginx_error(status: StatusCode) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranges() {
-        assert!(matches!(parse_range("bytes=0-9", 100), RangeRequest::Bytes(0, 9)));
-        assert!(matches!(parse_range("bytes=90-", 100), RangeRequest::Bytes(90, 99)));
-        assert!(matches!(parse_range("bytes=-10", 100), RangeRequest::Bytes(90, 99)));
-        assert!(matches!(parse_range("bytes=-200", 100), RangeRequest::Bytes(0, 99)));
-        assert!(matches!(parse_range("bytes=50-500", 100), RangeRequest::Bytes(50, 99)));
-        assert!(matches!(parse_range("bytes=100-", 100), RangeRequest::Unsatisfiable));
-        assert!(matches!(parse_range("bytes=0-", 0), RangeRequest::Unsatisfiable));
-        assert!(matches!(parse_range("bytes=0-1,5-6", 100), RangeRequest::Ignored));
-        assert!(matches!(parse_range("items=0-1", 100), RangeRequest::Ignored));
-        assert!(matches!(parse_range("bytes=9-1", 100), RangeRequest::Ignored));
-    }
 
     #[test]
     fn hmac_matches_rfc_4231_case_2() {

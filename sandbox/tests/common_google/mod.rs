@@ -1,14 +1,14 @@
 //! Helpers of the Google emulator tests: a sandbox with a client, tokens by each flow, and
 //! service-account assertions signed with the key the sandbox hands out.
 
+#![allow(dead_code)]
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use diskbridge_sandbox::{Sandbox, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
 use reqwest::{Client, Method, RequestBuilder, Response};
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::signature::{SignatureEncoding, Signer};
-use rsa::RsaPrivateKey;
+use ring::rand::SystemRandom;
+use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -220,16 +220,28 @@ pub fn multipart_body(boundary: &str, metadata: &Value, media_type: &str, bytes:
     body
 }
 
+/// An RS256 JWT signed with the key file's PKCS#8 PEM key (ring, as the sandbox checks it).
 pub fn sign_jwt(key: &Value, claims: &Value) -> String {
-    let private = RsaPrivateKey::from_pkcs8_pem(key["private_key"].as_str().unwrap()).unwrap();
+    let pem = key["private_key"].as_str().unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+    let private = RsaKeyPair::from_pkcs8(&der).unwrap();
     let header = json!({"alg": "RS256", "typ": "JWT", "kid": key["private_key_id"]});
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let signature = SigningKey::<Sha256>::new(private).sign(input.as_bytes());
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+    let mut signature = vec![0u8; private.public().modulus_len()];
+    private
+        .sign(
+            &RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            input.as_bytes(),
+            &mut signature,
+        )
+        .unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 pub fn pkce_challenge(verifier: &str) -> String {

@@ -24,6 +24,9 @@ const YANDEX_CLIENT_ID: &str = "sandbox-yandex-client";
 const YANDEX_CLIENT_SECRET: &str = "sandbox-yandex-secret";
 /// Generous: under valgrind everything is some twenty times slower.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(180);
+/// How long the host lives on after FreeLibrary.
+#[cfg(windows)]
+const UNLOAD_LINGER: Duration = Duration::from_secs(12);
 
 /// An argument as a host passes it.
 enum Arg<'a> {
@@ -249,7 +252,7 @@ impl<'a> Object<'a> {
                     assert_eq!((self.library.destroy_object)(&mut raw), 0);
                     assert!(raw.is_null(), "DestroyObject clears the pointer");
                 }
-                Teardown::OneScript => (ptr.init_done().deleting_destructor)(ptr.base(0)),
+                Teardown::OneScript => ptr.delete(),
             }
         }
     }
@@ -257,8 +260,8 @@ impl<'a> Object<'a> {
 
 pub fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, addin, sandbox_binary] = args.as_slice() else {
-        eprintln!("usage: onec-host <libdiskbridge_onec.so> <diskbridge-sandbox>");
+    let [_, addin, sandbox] = args.as_slice() else {
+        eprintln!("usage: onec-host <add-in library> <diskbridge-sandbox binary | sandbox URL>");
         std::process::exit(2);
     };
     // Before the add-in is loaded: a debug build of the library then also has the hidden
@@ -284,10 +287,15 @@ pub fn main() {
         CLASSES.len()
     );
 
-    panic_boundary(&library, &memory);
-    println!("onec-host: a panicking method answered `internal` through Call and a job, and the add-in went on");
+    // The hidden `Library.Panic` is in debug builds only; under Wine the host drives the release
+    // build that ships, so the Linux (debug) run is the one that proves the panic boundary.
+    #[cfg(not(windows))]
+    {
+        panic_boundary(&library, &memory);
+        println!("onec-host: a panicking method answered `internal` through Call and a job, and the add-in went on");
+    }
 
-    let sandbox = Sandbox::start(sandbox_binary);
+    let sandbox = Sandbox::start(sandbox);
     round_trip(&library, &memory, &sandbox.url);
     drop(sandbox);
 
@@ -296,6 +304,17 @@ pub fn main() {
         "onec-host: sign-in and Yandex Disk round trip passed; all {} memory-manager blocks freed",
         memory.allocations()
     );
+    // OneScript unloads the library once done with it, while the add-in's runtime threads live.
+    // Past tokio's 10 s keep-alive, the blocking-pool threads the round trip started have woken
+    // up and ended inside the add-in.
+    #[cfg(windows)]
+    {
+        library.unload(UNLOAD_LINGER);
+        println!(
+            "onec-host: FreeLibrary after the round trip; the add-in stayed mapped and the process lived {} s on",
+            UNLOAD_LINGER.as_secs()
+        );
+    }
 }
 
 fn check_exports(library: &Library) {
@@ -458,6 +477,7 @@ fn check_class(library: &Library, memory: &MemoryManager, class: &'static str, r
 
 /// The panic boundary through the add-in: the hidden `Library.Panic` answers `internal` through
 /// `Call` and through a job (whose end is still announced), and the object goes on serving calls.
+#[cfg(not(windows))]
 fn panic_boundary(library: &Library, memory: &MemoryManager) {
     let object = Object::create(library, memory, "Library");
     let reply = object.ok("Call", &[Arg::Str("Library.Panic"), Arg::Str("")]).json();
@@ -485,14 +505,22 @@ fn panic_boundary(library: &Library, memory: &MemoryManager) {
     object.teardown(Teardown::OneC);
 }
 
-/// The sandbox binary, started on a free port and killed at the end.
+/// The sandbox: a binary started on a free port and killed at the end, or the URL of one that
+/// runs elsewhere (under Wine, the Linux sandbox on 127.0.0.1).
 struct Sandbox {
-    child: Child,
+    child: Option<Child>,
     url: String,
 }
 
 impl Sandbox {
-    fn start(binary: &str) -> Sandbox {
+    fn start(binary_or_url: &str) -> Sandbox {
+        if binary_or_url.starts_with("http://") {
+            return Sandbox {
+                child: None,
+                url: binary_or_url.to_string(),
+            };
+        }
+        let binary = binary_or_url;
         let mut child = Command::new(binary)
             .args(["--port", "0"])
             .stdout(Stdio::piped())
@@ -504,14 +532,19 @@ impl Sandbox {
             .unwrap();
         let url = url.trim().to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "sandbox URL: {url:?}");
-        Sandbox { child, url }
+        Sandbox {
+            child: Some(child),
+            url,
+        }
     }
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -1,25 +1,20 @@
-//! The platform's side of the Native API, written from the layout in
-//! shared/reference/native-addin.md (not shared with the add-in, so a mistake on one side is
-//! not repeated on the other): `dlopen` of the add-in, its exports, its objects' vtables, and a
-//! memory manager and connection implemented here that record what the add-in does with them.
+//! The platform's side of the Native API, written from the layout in docs/native-addin.md (not
+//! shared with the add-in, so a mistake on one side is not repeated on the other): loading the
+//! add-in, its exports, its objects' vtables, and a memory manager and connection implemented
+//! here that record what the add-in does with them.
+//!
+//! Two layouts: the Itanium C++ ABI of Linux x86_64 (two destructor slots per vtable, a 64-byte
+//! `tVariant`) and MSVC's on Windows (one scalar deleting destructor `(this, flags) -> this` per
+//! vtable, `__thiscall` on x86 while the methods are `__stdcall`; a 48-byte `tVariant`), which is
+//! what 1C and OneScript's proxy are built with, whatever compiler built the add-in.
 
 use std::collections::HashMap;
-use std::ffi::{c_char, c_int, c_long, c_ulong, c_ushort, c_void, CString};
+use std::ffi::{c_int, c_long, c_ulong, c_ushort, c_void};
 use std::mem::size_of;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
-
-// From glibc, which Rust's standard library links already (with libdl on glibc before 2.34).
-extern "C" {
-    fn dlopen(filename: *const c_char, flags: c_int) -> *mut c_void;
-    fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
-    fn dlerror() -> *const c_char;
-    fn calloc(count: usize, size: usize) -> *mut c_void;
-    fn free(block: *mut c_void);
-}
-const RTLD_NOW: c_int = 2;
 
 pub const VTYPE_EMPTY: u16 = 0;
 pub const VTYPE_I4: u16 = 3;
@@ -28,60 +23,94 @@ pub const VTYPE_BOOL: u16 = 11;
 pub const VTYPE_PWSTR: u16 = 22;
 pub const VTYPE_BLOB: u16 = 23;
 
-/// `tVariant` on Linux x86_64: a 56-byte union (the size of glibc's `struct tm`), then
-/// `uint32_t cbElements` at 56 and `uint16_t vt` at 60; pointers at 0 and lengths at 8.
+/// Bytes of the `tVariant` union: glibc's `struct tm` (56) on Linux x86_64; MSVC's (36),
+/// rounded up to the union's 8-byte alignment, on Windows x86 and x64 alike.
+#[cfg(not(windows))]
+const UNION_BYTES: usize = 56;
+#[cfg(windows)]
+const UNION_BYTES: usize = 40;
+
+#[repr(C, align(8))]
+#[derive(Clone, Copy)]
+struct Union([u8; UNION_BYTES]);
+
+/// `tVariant`: the union, then `uint32_t cbElements` and `uint16_t vt`. Scalars and pointers sit
+/// at offset 0; string and binary lengths (`uint32_t`) right after the pointer.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct Variant {
-    union: [u64; 7],
+    union: Union,
     cb_elements: u32,
     pub vt: u16,
 }
-const _: () = assert!(size_of::<Variant>() == 64);
+#[cfg(not(windows))]
+const _: () = assert!(size_of::<Variant>() == 64 && std::mem::offset_of!(Variant, vt) == 60);
+#[cfg(windows)]
+const _: () = assert!(size_of::<Variant>() == 48 && std::mem::offset_of!(Variant, vt) == 44);
+
+/// Where a string's or binary value's length is: after the pointer.
+const LEN_AT: usize = size_of::<usize>();
 
 impl Variant {
     pub const EMPTY: Variant = Variant {
-        union: [0; 7],
+        union: Union([0; UNION_BYTES]),
         cb_elements: 0,
         vt: VTYPE_EMPTY,
     };
 
-    fn with(vt: u16, word0: u64, word1: u64) -> Variant {
+    fn put<T>(&mut self, offset: usize, value: T) {
+        assert!(offset + size_of::<T>() <= UNION_BYTES);
+        // SAFETY: in bounds (checked); the union is plain bytes, any value may be written.
+        unsafe { ptr::write_unaligned(self.union.0.as_mut_ptr().add(offset).cast::<T>(), value) }
+    }
+
+    fn get<T: Copy>(&self, offset: usize) -> T {
+        assert!(offset + size_of::<T>() <= UNION_BYTES);
+        // SAFETY: in bounds (checked); only integer and float types are read.
+        unsafe { ptr::read_unaligned(self.union.0.as_ptr().add(offset).cast::<T>()) }
+    }
+
+    fn with<T>(vt: u16, value: T) -> Variant {
         let mut variant = Variant::EMPTY;
-        variant.union[0] = word0;
-        variant.union[1] = word1;
+        variant.put(0, value);
         variant.vt = vt;
         variant
     }
 
+    fn with_len(vt: u16, pointer: usize, len: usize) -> Variant {
+        let mut variant = Variant::with(vt, pointer);
+        variant.put(LEN_AT, u32::try_from(len).unwrap());
+        variant
+    }
+
     pub fn bool(flag: bool) -> Variant {
-        Variant::with(VTYPE_BOOL, u64::from(flag), 0)
+        Variant::with(VTYPE_BOOL, u8::from(flag))
     }
 
     pub fn i4(number: i32) -> Variant {
-        Variant::with(VTYPE_I4, u64::from(number as u32), 0)
+        Variant::with(VTYPE_I4, number)
     }
 
     pub fn r8(number: f64) -> Variant {
-        Variant::with(VTYPE_R8, number.to_bits(), 0)
+        Variant::with(VTYPE_R8, number)
     }
 
     /// A string variant over `units` (NUL-terminated; the length excludes the NUL), which must
     /// outlive the variant's use.
     pub fn pwstr(units: &[u16]) -> Variant {
-        Variant::with(VTYPE_PWSTR, units.as_ptr() as u64, (units.len() - 1) as u64)
+        Variant::with_len(VTYPE_PWSTR, units.as_ptr() as usize, units.len() - 1)
     }
 
     pub fn blob(bytes: &[u8]) -> Variant {
-        Variant::with(VTYPE_BLOB, bytes.as_ptr() as u64, bytes.len() as u64)
+        Variant::with_len(VTYPE_BLOB, bytes.as_ptr() as usize, bytes.len())
     }
 
     pub fn pointer(&self) -> *mut c_void {
-        self.union[0] as *mut c_void
+        self.get::<usize>(0) as *mut c_void
     }
 
     fn len(&self) -> usize {
-        (self.union[1] as u32) as usize
+        self.get::<u32>(LEN_AT) as usize
     }
 }
 
@@ -131,10 +160,21 @@ pub unsafe fn read_wide(text: *const u16) -> String {
 // The memory manager: every block the add-in hands to the platform comes from here and must
 // come back through `free` (as the platform frees them).
 
+/// A C++ virtual destructor slot: Itanium has two per vtable (complete, deleting), each taking
+/// `this`; MSVC one scalar deleting destructor taking `this` and flags (bit 0: free) and
+/// returning `this`, `__thiscall` on x86.
+#[cfg(not(windows))]
+pub type Destructor = unsafe extern "C" fn(This);
+#[cfg(all(windows, target_arch = "x86"))]
+pub type Destructor = unsafe extern "thiscall" fn(This, u32) -> This;
+#[cfg(all(windows, not(target_arch = "x86")))]
+pub type Destructor = unsafe extern "C" fn(This, u32) -> This;
+
 #[repr(C)]
 struct MemoryManagerVtable {
-    destructor: unsafe extern "C" fn(*mut c_void),
-    deleting_destructor: unsafe extern "C" fn(*mut c_void),
+    destructor: Destructor,
+    #[cfg(not(windows))]
+    deleting_destructor: Destructor,
     alloc_memory: unsafe extern "system" fn(*mut MemoryManager, *mut *mut c_void, c_ulong) -> bool,
     free_memory: unsafe extern "system" fn(*mut MemoryManager, *mut *mut c_void),
 }
@@ -147,15 +187,37 @@ pub struct MemoryManager {
     allocations: AtomicUsize,
 }
 
-unsafe extern "C" fn never_destroyed(_: *mut c_void) {
+fn destroyed_by_the_addin() -> ! {
     eprintln!("the add-in called a host object's destructor");
     std::process::abort();
+}
+
+#[cfg(not(windows))]
+unsafe extern "C" fn never_destroyed(_: This) {
+    destroyed_by_the_addin()
+}
+
+#[cfg(all(windows, target_arch = "x86"))]
+unsafe extern "thiscall" fn never_destroyed(_: This, _: u32) -> This {
+    destroyed_by_the_addin()
+}
+
+#[cfg(all(windows, not(target_arch = "x86")))]
+unsafe extern "C" fn never_destroyed(_: This, _: u32) -> This {
+    destroyed_by_the_addin()
+}
+
+/// The alignment of the blocks handed out, like malloc's.
+const BLOCK_ALIGN: usize = 16;
+
+fn block_layout(bytes: usize) -> std::alloc::Layout {
+    std::alloc::Layout::from_size_align(bytes.max(1), BLOCK_ALIGN).unwrap()
 }
 
 unsafe extern "system" fn alloc_memory(this: *mut MemoryManager, memory: *mut *mut c_void, bytes: c_ulong) -> bool {
     // SAFETY: the add-in passes the manager it was given and a pointer to receive the block.
     unsafe {
-        let block = calloc(1, bytes as usize);
+        let block = std::alloc::alloc_zeroed(block_layout(bytes as usize)).cast::<c_void>();
         *memory = block;
         if block.is_null() {
             return false;
@@ -171,17 +233,17 @@ unsafe extern "system" fn free_memory(this: *mut MemoryManager, memory: *mut *mu
     unsafe {
         let block = *memory;
         let known = (*this).live.lock().unwrap().remove(&(block as usize));
-        assert!(
-            known.is_some(),
-            "FreeMemory of a block the manager did not hand out (or twice)"
-        );
-        free(block);
+        let Some(bytes) = known else {
+            panic!("FreeMemory of a block the manager did not hand out (or twice)");
+        };
+        std::alloc::dealloc(block.cast(), block_layout(bytes));
         *memory = ptr::null_mut();
     }
 }
 
 static MEMORY_MANAGER_VTABLE: MemoryManagerVtable = MemoryManagerVtable {
     destructor: never_destroyed,
+    #[cfg(not(windows))]
     deleting_destructor: never_destroyed,
     alloc_memory,
     free_memory,
@@ -211,9 +273,9 @@ impl MemoryManager {
     pub fn take(&self, variant: &mut Variant) -> Value {
         let value = match variant.vt {
             VTYPE_EMPTY => Value::Empty,
-            VTYPE_BOOL => Value::Bool(variant.union[0] as u8 != 0),
-            VTYPE_I4 => Value::Int(variant.union[0] as u32 as i32),
-            VTYPE_R8 => Value::Real(f64::from_bits(variant.union[0])),
+            VTYPE_BOOL => Value::Bool(variant.get::<u8>(0) != 0),
+            VTYPE_I4 => Value::Int(variant.get::<i32>(0)),
+            VTYPE_R8 => Value::Real(variant.get::<f64>(0)),
             VTYPE_PWSTR => {
                 let units = variant.pointer() as *const u16;
                 // SAFETY: a PWSTR variant from the add-in: `len` units and a NUL after them.
@@ -264,8 +326,9 @@ pub struct Event {
 
 #[repr(C)]
 struct ConnectionVtable {
-    destructor: unsafe extern "C" fn(*mut c_void),
-    deleting_destructor: unsafe extern "C" fn(*mut c_void),
+    destructor: Destructor,
+    #[cfg(not(windows))]
+    deleting_destructor: Destructor,
     add_error: unsafe extern "system" fn(*mut Connection, c_ushort, *const u16, *const u16, c_long) -> bool,
     read: unsafe extern "system" fn(*mut Connection, *mut u16, *mut Variant, *mut c_long, *mut *mut u16) -> bool,
     write: unsafe extern "system" fn(*mut Connection, *mut u16, *mut Variant) -> bool,
@@ -369,6 +432,7 @@ unsafe extern "system" fn get_interface(_: *mut Connection, _: c_int) -> *mut c_
 
 static CONNECTION_VTABLE: ConnectionVtable = ConnectionVtable {
     destructor: never_destroyed,
+    #[cfg(not(windows))]
     deleting_destructor: never_destroyed,
     add_error,
     read,
@@ -419,7 +483,92 @@ impl Connection {
 // ---------------------------------------------------------------------------------------------
 // The add-in library and its objects.
 
+/// Loading a shared library and finding its exports: dlopen on Linux, LoadLibrary on Windows.
+#[cfg(not(windows))]
+mod loader {
+    use std::ffi::{c_char, c_int, c_void, CStr, CString};
+
+    // From glibc, which Rust's standard library links already (with libdl on glibc before 2.34).
+    extern "C" {
+        fn dlopen(filename: *const c_char, flags: c_int) -> *mut c_void;
+        fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
+        fn dlerror() -> *const c_char;
+    }
+    const RTLD_NOW: c_int = 2;
+
+    pub fn open(path: &str) -> *mut c_void {
+        let c_path = CString::new(path).unwrap();
+        // SAFETY: a NUL-terminated path; the returned handle is checked.
+        let handle = unsafe { dlopen(c_path.as_ptr(), RTLD_NOW) };
+        if handle.is_null() {
+            // SAFETY: dlerror returns a NUL-terminated message after a failed dlopen.
+            let error = unsafe { CStr::from_ptr(dlerror()) };
+            panic!("dlopen {path}: {}", error.to_string_lossy());
+        }
+        handle
+    }
+
+    pub fn symbol(handle: *mut c_void, name: &str) -> *mut c_void {
+        let c_name = CString::new(name).unwrap();
+        // SAFETY: a live handle and a NUL-terminated name.
+        unsafe { dlsym(handle, c_name.as_ptr()) }
+    }
+}
+
+#[cfg(windows)]
+mod loader {
+    use std::ffi::{c_char, c_void, CString};
+
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn LoadLibraryW(name: *const u16) -> *mut c_void;
+        fn GetProcAddress(module: *mut c_void, name: *const c_char) -> *mut c_void;
+        fn FreeLibrary(module: *mut c_void) -> i32;
+        fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut c_void) -> i32;
+        fn GetLastError() -> u32;
+    }
+    const GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT: u32 = 0x2;
+    const GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS: u32 = 0x4;
+
+    pub fn open(path: &str) -> *mut c_void {
+        let wide: Vec<u16> = path.encode_utf16().chain([0]).collect();
+        // SAFETY: a NUL-terminated path; the returned handle is checked.
+        let handle = unsafe { LoadLibraryW(wide.as_ptr()) };
+        // SAFETY: no other call in between.
+        assert!(!handle.is_null(), "LoadLibrary {path}: error {}", unsafe {
+            GetLastError()
+        });
+        handle
+    }
+
+    pub fn symbol(handle: *mut c_void, name: &str) -> *mut c_void {
+        let c_name = CString::new(name).unwrap();
+        // SAFETY: a live module handle and a NUL-terminated name.
+        unsafe { GetProcAddress(handle, c_name.as_ptr()) }
+    }
+
+    pub fn free(handle: *mut c_void) -> bool {
+        // SAFETY: the handle LoadLibrary returned, released once.
+        unsafe { FreeLibrary(handle) != 0 }
+    }
+
+    /// Whether the module holding `address` is still mapped.
+    pub fn is_mapped(address: *const c_void) -> bool {
+        let mut module = std::ptr::null_mut();
+        // SAFETY: with FROM_ADDRESS the name is an address; the reference count is left alone.
+        unsafe {
+            GetModuleHandleExW(
+                GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                address.cast(),
+                &mut module,
+            ) != 0
+        }
+    }
+}
+
 pub struct Library {
+    #[cfg(windows)]
+    handle: *mut c_void,
     pub get_class_names: unsafe extern "C" fn() -> *const u16,
     pub get_class_object: unsafe extern "C" fn(*const u16, *mut *mut c_void) -> c_long,
     pub destroy_object: unsafe extern "C" fn(*mut *mut c_void) -> c_long,
@@ -428,26 +577,21 @@ pub struct Library {
 }
 
 impl Library {
-    /// Loads the add-in (never unloaded: its runtime threads live as long as the process).
+    /// Loads the add-in. On Linux it is never unloaded; on Windows [`Library::unload`] does
+    /// what OneScript's loader does.
     pub fn open(path: &str) -> Library {
-        let c_path = CString::new(path).unwrap();
-        // SAFETY: a NUL-terminated path; the returned handle is checked.
-        let handle = unsafe { dlopen(c_path.as_ptr(), RTLD_NOW) };
-        if handle.is_null() {
-            // SAFETY: dlerror returns a NUL-terminated message after a failed dlopen.
-            let error = unsafe { std::ffi::CStr::from_ptr(dlerror()) };
-            panic!("dlopen {path}: {}", error.to_string_lossy());
-        }
+        let handle = loader::open(path);
         let symbol = |name: &str| {
-            let c_name = CString::new(name).unwrap();
-            // SAFETY: a live handle and a NUL-terminated name.
-            let address = unsafe { dlsym(handle, c_name.as_ptr()) };
+            let address = loader::symbol(handle, name);
             assert!(!address.is_null(), "the add-in does not export {name}");
             address
         };
-        // SAFETY: each export has the signature of 1C's ComponentBase.h.
+        // SAFETY: each export has the signature of 1C's ComponentBase.h (plain C calls, cdecl on
+        // x86).
         unsafe {
             Library {
+                #[cfg(windows)]
+                handle,
                 get_class_names: std::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> *const u16>(symbol(
                     "GetClassNames",
                 )),
@@ -467,15 +611,30 @@ impl Library {
             }
         }
     }
+
+    /// `FreeLibrary`, as OneScript's `NativeApiFactory` does once its objects are gone. The
+    /// add-in's runtime threads still live, so the DLL must have pinned itself: it has to stay
+    /// mapped, and the process has to survive `linger` afterwards.
+    #[cfg(windows)]
+    pub fn unload(self, linger: Duration) {
+        let inside = self.get_class_names as *const c_void;
+        assert!(loader::free(self.handle), "FreeLibrary");
+        assert!(
+            loader::is_mapped(inside),
+            "the add-in stays mapped after FreeLibrary (it pins itself)"
+        );
+        std::thread::sleep(linger);
+    }
 }
 
 type This = *mut c_void;
 
-/// `IInitDoneBase` as Itanium lays it out: two destructor slots first.
+/// `IInitDoneBase`: the destructor slot(s) first.
 #[repr(C)]
 pub struct InitDoneVtable {
-    pub destructor: unsafe extern "C" fn(This),
-    pub deleting_destructor: unsafe extern "C" fn(This),
+    pub destructor: Destructor,
+    #[cfg(not(windows))]
+    pub deleting_destructor: Destructor,
     pub init: unsafe extern "system" fn(This, *mut c_void) -> bool,
     pub set_mem_manager: unsafe extern "system" fn(This, *mut c_void) -> bool,
     pub get_info: unsafe extern "system" fn(This) -> c_long,
@@ -484,8 +643,9 @@ pub struct InitDoneVtable {
 
 #[repr(C)]
 pub struct LanguageExtenderVtable {
-    pub destructor: unsafe extern "C" fn(This),
-    pub deleting_destructor: unsafe extern "C" fn(This),
+    pub destructor: Destructor,
+    #[cfg(not(windows))]
+    pub deleting_destructor: Destructor,
     pub register_extension_as: unsafe extern "system" fn(This, *mut *mut u16) -> bool,
     pub get_n_props: unsafe extern "system" fn(This) -> c_long,
     pub find_prop: unsafe extern "system" fn(This, *const u16) -> c_long,
@@ -506,15 +666,17 @@ pub struct LanguageExtenderVtable {
 
 #[repr(C)]
 pub struct LocaleVtable {
-    pub destructor: unsafe extern "C" fn(This),
-    pub deleting_destructor: unsafe extern "C" fn(This),
+    pub destructor: Destructor,
+    #[cfg(not(windows))]
+    pub deleting_destructor: Destructor,
     pub set_locale: unsafe extern "system" fn(This, *const u16),
 }
 
 #[repr(C)]
 pub struct UserLanguageVtable {
-    pub destructor: unsafe extern "C" fn(This),
-    pub deleting_destructor: unsafe extern "C" fn(This),
+    pub destructor: Destructor,
+    #[cfg(not(windows))]
+    pub deleting_destructor: Destructor,
     pub set_user_interface_language_code: unsafe extern "system" fn(This, *const u16),
 }
 
@@ -548,5 +710,28 @@ impl ObjectPtr {
 
     pub fn user_language(self) -> &'static UserLanguageVtable {
         self.vtable(3)
+    }
+
+    /// `delete` through `IInitDoneBase*`, as OneScript's proxy destroys objects: the deleting
+    /// destructor (Itanium's second slot; MSVC's only slot with flags 1, which returns `this`).
+    ///
+    /// # Safety
+    /// A live object, never used again.
+    pub unsafe fn delete(self) {
+        let this = self.base(0);
+        #[cfg(not(windows))]
+        // SAFETY: per the contract.
+        unsafe {
+            (self.init_done().deleting_destructor)(this)
+        };
+        #[cfg(windows)]
+        // SAFETY: per the contract.
+        unsafe {
+            assert_eq!(
+                (self.init_done().destructor)(this, 1),
+                this,
+                "the destructor returns this"
+            );
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! The `q` search language of files.list (api-protocols.md §4.3): terms joined by `and`, `or`,
+//! The `q` search language of files.list (docs/protocols.md §4.3): terms joined by `and`, `or`,
 //! `not` and parentheses. Terms: `name` and `mimeType` (`=`, `!=`, `contains`), `fullText
 //! contains`, `modifiedTime`/`createdTime`/`viewedByMeTime` comparisons, `trashed`/`starred`/
 //! `sharedWithMe` (`=`, `!=`), `'x' in parents|owners|writers|readers`, and
@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::parse_rfc3339;
+use super::render::parse_rfc3339;
 
 #[derive(Debug)]
 pub enum Query {
@@ -273,100 +273,117 @@ impl Parser {
         if let Some(Token::Str(value)) = self.peek() {
             let value = value.clone();
             self.position += 1;
-            if !self.keyword("in") {
-                return None;
-            }
-            let collection = match self.next()? {
-                Token::Word(w) if w == "parents" => Collection::Parents,
-                Token::Word(w) if w == "owners" => Collection::Owners,
-                Token::Word(w) if w == "writers" => Collection::Writers,
-                Token::Word(w) if w == "readers" => Collection::Readers,
-                _ => return None,
-            };
-            return Some(Term::In { value, collection });
+            return self.membership(value);
         }
         let Token::Word(field) = self.next()? else {
             return None;
         };
         let field = field.clone();
         match field.as_str() {
-            "name" | "mimeType" | "fullText" => {
-                let op = if self.keyword("contains") {
-                    TextOp::Contains
-                } else {
-                    match self.next()? {
-                        Token::Op("=") => TextOp::Equal,
-                        Token::Op("!=") => TextOp::NotEqual,
-                        _ => return None,
-                    }
-                };
-                let field = match field.as_str() {
-                    "name" => TextField::Name,
-                    "mimeType" => TextField::MimeType,
-                    _ if matches!(op, TextOp::Contains) => TextField::FullText,
-                    _ => return None,
-                };
-                Some(Term::Text {
-                    field,
-                    op,
-                    value: self.string()?,
-                })
-            }
-            "modifiedTime" | "createdTime" | "viewedByMeTime" => {
-                let op = match self.next()? {
-                    Token::Op("<") => Cmp::Lt,
-                    Token::Op("<=") => Cmp::Le,
-                    Token::Op("=") => Cmp::Eq,
-                    Token::Op("!=") => Cmp::Ne,
-                    Token::Op(">=") => Cmp::Ge,
-                    Token::Op(">") => Cmp::Gt,
-                    _ => return None,
-                };
-                let ms = parse_rfc3339(&self.string()?)?;
-                let field = match field.as_str() {
-                    "modifiedTime" => TimeField::Modified,
-                    "createdTime" => TimeField::Created,
-                    _ => TimeField::Viewed,
-                };
-                Some(Term::Time { field, op, ms })
-            }
-            "trashed" | "starred" | "sharedWithMe" => {
-                let equal = match self.next()? {
-                    Token::Op("=") => true,
-                    Token::Op("!=") => false,
-                    _ => return None,
-                };
-                let value = match self.next()? {
-                    Token::Word(w) if w == "true" => true,
-                    Token::Word(w) if w == "false" => false,
-                    _ => return None,
-                };
-                let field = match field.as_str() {
-                    "trashed" => FlagField::Trashed,
-                    "starred" => FlagField::Starred,
-                    _ => FlagField::SharedWithMe,
-                };
-                Some(Term::Flag { field, equal, value })
-            }
-            "properties" | "appProperties" => {
-                if !self.keyword("has") {
-                    return None;
-                }
-                self.expect(Token::OpenBrace)?;
-                let key = self.assignment("key")?;
-                if !self.keyword("and") {
-                    return None;
-                }
-                let value = self.assignment("value")?;
-                self.expect(Token::CloseBrace)?;
-                Some(Term::Has {
-                    app: field == "appProperties",
-                    key,
-                    value,
-                })
-            }
+            "name" | "mimeType" | "fullText" => self.text(&field),
+            "modifiedTime" | "createdTime" | "viewedByMeTime" => self.time(&field),
+            "trashed" | "starred" | "sharedWithMe" => self.flag(&field),
+            "properties" | "appProperties" => self.has(&field),
             _ => None,
         }
+    }
+
+    /// `'value' in parents|owners|writers|readers`, after the value.
+    fn membership(&mut self, value: String) -> Option<Term> {
+        if !self.keyword("in") {
+            return None;
+        }
+        let collection = match self.next()? {
+            Token::Word(w) if w == "parents" => Collection::Parents,
+            Token::Word(w) if w == "owners" => Collection::Owners,
+            Token::Word(w) if w == "writers" => Collection::Writers,
+            Token::Word(w) if w == "readers" => Collection::Readers,
+            _ => return None,
+        };
+        Some(Term::In { value, collection })
+    }
+
+    /// `name|mimeType = != contains 'x'`, `fullText contains 'x'`.
+    fn text(&mut self, field: &str) -> Option<Term> {
+        let op = if self.keyword("contains") {
+            TextOp::Contains
+        } else {
+            match self.next()? {
+                Token::Op("=") => TextOp::Equal,
+                Token::Op("!=") => TextOp::NotEqual,
+                _ => return None,
+            }
+        };
+        let field = match field {
+            "name" => TextField::Name,
+            "mimeType" => TextField::MimeType,
+            _ if matches!(op, TextOp::Contains) => TextField::FullText,
+            _ => return None,
+        };
+        Some(Term::Text {
+            field,
+            op,
+            value: self.string()?,
+        })
+    }
+
+    /// `modifiedTime|createdTime|viewedByMeTime <op> 'RFC 3339'`.
+    fn time(&mut self, field: &str) -> Option<Term> {
+        let op = match self.next()? {
+            Token::Op("<") => Cmp::Lt,
+            Token::Op("<=") => Cmp::Le,
+            Token::Op("=") => Cmp::Eq,
+            Token::Op("!=") => Cmp::Ne,
+            Token::Op(">=") => Cmp::Ge,
+            Token::Op(">") => Cmp::Gt,
+            _ => return None,
+        };
+        let ms = parse_rfc3339(&self.string()?)?;
+        let field = match field {
+            "modifiedTime" => TimeField::Modified,
+            "createdTime" => TimeField::Created,
+            _ => TimeField::Viewed,
+        };
+        Some(Term::Time { field, op, ms })
+    }
+
+    /// `trashed|starred|sharedWithMe = != true|false`.
+    fn flag(&mut self, field: &str) -> Option<Term> {
+        let equal = match self.next()? {
+            Token::Op("=") => true,
+            Token::Op("!=") => false,
+            _ => return None,
+        };
+        let value = match self.next()? {
+            Token::Word(w) if w == "true" => true,
+            Token::Word(w) if w == "false" => false,
+            _ => return None,
+        };
+        let field = match field {
+            "trashed" => FlagField::Trashed,
+            "starred" => FlagField::Starred,
+            _ => FlagField::SharedWithMe,
+        };
+        Some(Term::Flag { field, equal, value })
+    }
+
+    /// `properties|appProperties has { key='k' and value='v' }`.
+    fn has(&mut self, field: &str) -> Option<Term> {
+        if !self.keyword("has") {
+            return None;
+        }
+        self.expect(Token::OpenBrace)?;
+        let key = self.assignment("key")?;
+        if !self.keyword("and") {
+            return None;
+        }
+        let value = self.assignment("value")?;
+        self.expect(Token::CloseBrace)?;
+        Some(Term::Has {
+            app: field == "appProperties",
+            key,
+            value,
+        })
     }
 }
 

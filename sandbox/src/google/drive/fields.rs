@@ -1,4 +1,4 @@
-//! Partial responses (`fields`, api-protocols.md §4.1): `a,b/c,d(e,f)`, `*` for everything.
+//! Partial responses (`fields`, docs/protocols.md §4.1): `a,b/c,d(e,f)`, `*` for everything.
 
 use std::collections::BTreeMap;
 
@@ -145,6 +145,29 @@ pub const COMMENT: Schema = Schema {
 pub const COMMENT_LIST: Schema = Schema {
     fields: &["comments", "kind", "nextPageToken"],
     nested: &[("comments", &COMMENT)],
+};
+
+pub const DRIVE: Schema = Schema {
+    fields: &[
+        "backgroundImageFile",
+        "backgroundImageLink",
+        "capabilities",
+        "colorRgb",
+        "createdTime",
+        "hidden",
+        "id",
+        "kind",
+        "name",
+        "orgUnitId",
+        "restrictions",
+        "themeId",
+    ],
+    nested: &[],
+};
+
+pub const DRIVE_LIST: Schema = Schema {
+    fields: &["drives", "kind", "nextPageToken"],
+    nested: &[("drives", &DRIVE)],
 };
 
 pub const ABOUT: Schema = Schema {
