@@ -1,5 +1,6 @@
 //! The token of an API call (docs/design.md §6): a plain `token`, or `credentials` that are
-//! renewed ahead of expiry or after one 401, with the new tokens returned in the reply.
+//! renewed ahead of expiry or after one 401 — given with the call (the new tokens are returned
+//! in the reply), or kept in a `credentials_file` (renewed and saved under the file's lock).
 //!
 //! [`Session`] is the transport's [`TokenProvider`]; where its new tokens come from is a
 //! [`TokenSource`] chosen by the service layer (a Yandex ID refresh, a Yandex 360 exchange for
@@ -12,6 +13,7 @@ use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use serde_json::{Map, Value};
 
+use crate::credentials_file::CredentialsFile;
 use crate::error::{Error, Result};
 use crate::log::Level;
 use crate::oauth::{self, RefreshGrant, TokenSet, ROTATION_GRACE};
@@ -86,33 +88,65 @@ pub(crate) fn check_credentials(map: &Map<String, Value>, subject_rule: SubjectR
     Ok(subject.is_some())
 }
 
+/// How a caller's credentials are checked and renewed: the sign-in's service checks their
+/// shape and picks the [`TokenSource`] (a refresh, or an exchange for an employee).
+pub(crate) type SourceFor = fn(&Map<String, Value>) -> Result<Box<dyn TokenSource>>;
+
+/// The session of an API call's `token`, `credentials` or `credentials_file` (the schema
+/// refused a file given with either of the others).
+pub(crate) fn session(
+    scheme: &'static str,
+    token: Option<&str>,
+    credentials: Option<&Map<String, Value>>,
+    credentials_file: Option<&str>,
+    source_for: SourceFor,
+) -> Result<Arc<Session>> {
+    let renewal = match (credentials, credentials_file) {
+        (_, Some(path)) => Renewal::File(CredentialsFile::resolve(path)?, source_for),
+        (Some(map), None) => Renewal::Given(source_for(map)?),
+        (None, None) => Renewal::None,
+    };
+    Ok(Session::new(scheme, token, credentials.cloned(), renewal))
+}
+
+/// Where renewed tokens go.
+enum Renewal {
+    /// A `token` alone: never renewed.
+    None,
+    /// `credentials` given with the call: renewed in memory, returned in the reply.
+    Given(Box<dyn TokenSource>),
+    /// `credentials_file`: read, renewed and written back under the file's lock, so processes
+    /// sharing the file renew one at a time and each uses what the last one saved.
+    File(CredentialsFile, SourceFor),
+}
+
 /// The token side of one call.
 pub(crate) struct Session {
     /// `OAuth` or `Bearer`: the word before the token in `Authorization`.
     scheme: &'static str,
-    source: Option<Box<dyn TokenSource>>,
+    renewal: Renewal,
     state: tokio::sync::Mutex<State>,
-    /// Set once the credentials changed, for the reply.
+    /// Set once the credentials changed and the reply must carry them: always for given
+    /// credentials, for a file only when the new ones could not be written to it.
     refreshed: Mutex<Option<Value>>,
+    /// The credentials file this call saved renewed tokens to.
+    saved_to: Mutex<Option<String>>,
 }
 
 struct State {
     access_token: Option<String>,
-    /// The caller's credentials object, updated in place (unknown keys are kept for the host).
+    /// The caller's credentials object (or the file's, as last read), updated in place (unknown
+    /// keys are kept for the host).
     credentials: Option<Map<String, Value>>,
 }
 
 impl Session {
-    /// A session for a `token`, or for checked `credentials` renewed by `source`.
-    pub(crate) fn new(
+    fn new(
         scheme: &'static str,
         token: Option<&str>,
-        credentials: Option<(Map<String, Value>, Box<dyn TokenSource>)>,
+        credentials: Option<Map<String, Value>>,
+        renewal: Renewal,
     ) -> Arc<Session> {
-        let (credentials, source) = match credentials {
-            Some((map, source)) => (Some(map), Some(source)),
-            None => (None, None),
-        };
         let access_token = token.map(String::from).or_else(|| {
             credentials
                 .as_ref()?
@@ -123,54 +157,123 @@ impl Session {
         });
         Arc::new(Session {
             scheme,
-            source,
+            renewal,
             state: tokio::sync::Mutex::new(State {
                 access_token,
                 credentials,
             }),
             refreshed: Mutex::new(None),
+            saved_to: Mutex::new(None),
         })
     }
 
+    /// Renews given credentials in memory.
     async fn refresh(&self, ctx: &Context, state: &mut State) -> Result<()> {
-        let (Some(credentials), Some(source)) = (state.credentials.as_mut(), &self.source) else {
+        let (Some(credentials), Renewal::Given(source)) = (state.credentials.as_mut(), &self.renewal) else {
             return Ok(());
         };
         let tokens = source.fetch(ctx, credentials).await?;
-        ctx.add_secret(&tokens.access_token);
-        credentials.insert("access_token".into(), Value::String(tokens.access_token.clone()));
-        if let Some(refresh_token) = &tokens.refresh_token {
-            ctx.add_secret(refresh_token);
-            credentials.insert("refresh_token".into(), Value::String(refresh_token.clone()));
-        }
-        match tokens.expires_in {
-            Some(expires_in) => {
-                // A service's lifetime beyond ten years is read as ten years, so what is stored
-                // stays a time the next call accepts.
-                let expires_in = expires_in.min(10 * 365 * 86_400) as i64;
-                credentials.insert("expires_at".into(), Value::from(unix_now() + expires_in));
-            }
-            None => {
-                credentials.remove("expires_at");
-            }
-        }
+        apply(ctx, credentials, &tokens);
         state.access_token = Some(tokens.access_token);
         *self.refreshed.lock().unwrap_or_else(|p| p.into_inner()) = Some(Value::Object(credentials.clone()));
         Ok(())
     }
+
+    /// Under the file's lock: reads the file, and renews and saves its tokens unless they are
+    /// good — not expiring, and not the token the service just `refused` (another process
+    /// may have renewed it already; then its tokens are used as they are).
+    async fn sync_with_file(&self, ctx: &Context, state: &mut State, refused: Option<&str>) -> Result<()> {
+        let Renewal::File(file, source_for) = &self.renewal else {
+            return Ok(());
+        };
+        let locked = file.lock(ctx.config.timeouts.lock_wait(), &ctx.progress).await?;
+        let mut credentials = locked.read()?;
+        for key in ["access_token", "refresh_token", "client_secret"] {
+            if let Some(secret) = credentials.get(key).and_then(Value::as_str) {
+                ctx.add_secret(secret);
+            }
+        }
+        let path = file.path().display().to_string();
+        let source = source_for(&credentials)
+            .map_err(|error| Error::new(error.code, format!("credentials_file {path}: {}", error.message)))?;
+        let current = access_token_of(&credentials);
+        if current.is_some() && !expiring(&credentials) && current.as_deref() != refused {
+            state.access_token = current;
+            state.credentials = Some(credentials);
+            return Ok(());
+        }
+        let staged = locked.stage()?;
+        let tokens = source.fetch(ctx, &credentials).await?;
+        apply(ctx, &mut credentials, &tokens);
+        state.access_token = Some(tokens.access_token);
+        let saved = staged.commit(&credentials);
+        state.credentials = Some(credentials.clone());
+        if let Err(error) = saved {
+            // The renewal may have rotated the refresh token: the reply keeps the only copy.
+            *self.refreshed.lock().unwrap_or_else(|p| p.into_inner()) = Some(Value::Object(credentials));
+            return Err(Error::new(
+                error.code,
+                format!(
+                    "{}; the renewed credentials are in the reply's `credentials`: save them to the file",
+                    error.message
+                ),
+            ));
+        }
+        ctx.log(Level::Info, "auth", &format!("saved the renewed tokens to {path}"));
+        *self.saved_to.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
+        Ok(())
+    }
+}
+
+/// Puts renewed tokens into a credentials object (a Google refresh keeps the refresh token).
+fn apply(ctx: &Context, credentials: &mut Map<String, Value>, tokens: &TokenSet) {
+    ctx.add_secret(&tokens.access_token);
+    credentials.insert("access_token".into(), Value::String(tokens.access_token.clone()));
+    if let Some(refresh_token) = &tokens.refresh_token {
+        ctx.add_secret(refresh_token);
+        credentials.insert("refresh_token".into(), Value::String(refresh_token.clone()));
+    }
+    match tokens.expires_in {
+        Some(expires_in) => {
+            // A service's lifetime beyond ten years is read as ten years, so what is stored
+            // stays a time the next call accepts.
+            let expires_in = expires_in.min(10 * 365 * 86_400) as i64;
+            credentials.insert("expires_at".into(), Value::from(unix_now() + expires_in));
+        }
+        None => {
+            credentials.remove("expires_at");
+        }
+    }
+}
+
+fn access_token_of(credentials: &Map<String, Value>) -> Option<String> {
+    credentials
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
+/// Whether the credentials' access token expires within the refresh margin.
+fn expiring(credentials: &Map<String, Value>) -> bool {
+    credentials
+        .get("expires_at")
+        .and_then(as_unix_seconds)
+        .is_some_and(|at| at.saturating_sub(REFRESH_MARGIN_S) <= unix_now())
 }
 
 impl TokenProvider for Session {
     fn authorization<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<String>> {
         async move {
             let mut state = self.state.lock().await;
-            let expiring = state.credentials.as_ref().is_some_and(|c| {
-                c.get("expires_at")
-                    .and_then(as_unix_seconds)
-                    .is_some_and(|at| at.saturating_sub(REFRESH_MARGIN_S) <= unix_now())
-            });
-            if state.credentials.is_some() && (state.access_token.is_none() || expiring) {
-                self.refresh(ctx, &mut state).await?;
+            let stale =
+                |state: &State| state.access_token.is_none() || state.credentials.as_ref().is_some_and(expiring);
+            match &self.renewal {
+                Renewal::File(..) if state.credentials.is_none() || stale(&state) => {
+                    self.sync_with_file(ctx, &mut state, None).await?
+                }
+                Renewal::Given(_) if stale(&state) => self.refresh(ctx, &mut state).await?,
+                _ => {}
             }
             let token = state.access_token.clone().unwrap_or_default();
             Ok(format!("{} {token}", self.scheme))
@@ -181,15 +284,22 @@ impl TokenProvider for Session {
     fn refresh_after_unauthorized<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<bool>> {
         async move {
             let mut state = self.state.lock().await;
-            if state.credentials.is_none() {
+            if matches!(self.renewal, Renewal::None) {
                 return Ok(false);
             }
-            ctx.log(
-                Level::Info,
-                "auth",
-                "the service refused the access token (401): refreshing it",
-            );
-            self.refresh(ctx, &mut state).await?;
+            match &self.renewal {
+                Renewal::File(..) => {
+                    let line = "the service refused the access token (401): renewing it unless the credentials file already holds another";
+                    ctx.log(Level::Info, "auth", line);
+                    let refused = state.access_token.clone();
+                    self.sync_with_file(ctx, &mut state, refused.as_deref()).await?
+                }
+                _ => {
+                    let line = "the service refused the access token (401): refreshing it";
+                    ctx.log(Level::Info, "auth", line);
+                    self.refresh(ctx, &mut state).await?
+                }
+            }
             Ok(true)
         }
         .boxed()
@@ -197,6 +307,10 @@ impl TokenProvider for Session {
 
     fn refreshed_credentials(&self) -> Option<Value> {
         self.refreshed.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn credentials_saved_to(&self) -> Option<String> {
+        self.saved_to.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 

@@ -19,6 +19,8 @@ use crate::log;
 /// The environment variable that points every endpoint at a sandbox when nothing else was
 /// configured.
 pub(crate) const SANDBOX_ENV: &str = "DISKBRIDGE_SANDBOX";
+/// The longest `timeouts.lock_s`: an hour.
+const MAX_LOCK_S: f64 = 3600.0;
 
 /// A base URL a service is reached at, declared by the service: its name in
 /// `configuration.endpoints`, the real service's URL, and its path prefix in the sandbox
@@ -79,18 +81,28 @@ pub(crate) struct Transfers {
     /// A download without `save_path` is returned as base64 up to this size.
     pub inline_max_bytes: u64,
     /// User-Agent of the Yandex Disk upload-link request: the service slows some media types
-    /// down by user agent (docs/peers.md); absent: `user_agent`.
+    /// down for unknown agents, so by default the link is asked for as the Disk's desktop
+    /// client asks, as yadisk and rclone do (docs/peers.md §2); null: `user_agent`.
     pub upload_link_user_agent: Option<String>,
     /// How long `wait` polls an asynchronous operation before giving up.
     pub operation_timeout_s: f64,
+    /// How many files a folder transfer moves at once.
+    pub concurrency: u32,
 }
+
+/// The Disk desktop client's User-Agent, which yadisk sends on upload-link requests.
+pub(crate) const DESKTOP_CLIENT_USER_AGENT: &str = "Yandex.Disk {\"os\":\"windows\"}";
+
+/// The most files a folder transfer may move at once.
+pub(crate) const MAX_CONCURRENCY: u32 = 32;
 
 impl Default for Transfers {
     fn default() -> Self {
         Transfers {
             inline_max_bytes: 32 * 1024 * 1024,
-            upload_link_user_agent: None,
+            upload_link_user_agent: Some(DESKTOP_CLIENT_USER_AGENT.to_string()),
             operation_timeout_s: 600.0,
+            concurrency: 4,
         }
     }
 }
@@ -106,6 +118,8 @@ pub(crate) struct Timeouts {
     pub total_s: f64,
     /// Transfers get `total_s` plus their size at this rate, so the total grows with the file.
     pub min_rate_kib_s: u64,
+    /// How long a call waits for the lock of its `credentials_file` (another process renewing).
+    pub lock_s: f64,
 }
 
 impl Default for Timeouts {
@@ -115,7 +129,15 @@ impl Default for Timeouts {
             read_s: 60.0,
             total_s: 300.0,
             min_rate_kib_s: 64,
+            lock_s: 60.0,
         }
+    }
+}
+
+impl Timeouts {
+    /// How long to wait for the lock of a credentials file.
+    pub(crate) fn lock_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.lock_s)
     }
 }
 
@@ -291,6 +313,16 @@ impl Config {
         ];
         if let Some((name, _, max)) = limits.iter().find(|(_, value, max)| value > max) {
             return Err(Error::invalid_params(format!("`{name}` must be at most {max}")));
+        }
+        if !(t.lock_s > 0.0 && t.lock_s <= MAX_LOCK_S) {
+            return Err(Error::invalid_params(format!(
+                "`timeouts.lock_s` must be greater than zero and at most {MAX_LOCK_S}"
+            )));
+        }
+        if !(1..=MAX_CONCURRENCY).contains(&self.transfers.concurrency) {
+            return Err(Error::invalid_params(format!(
+                "`transfers.concurrency` must be from 1 to {MAX_CONCURRENCY}"
+            )));
         }
         Ok(())
     }

@@ -115,8 +115,12 @@ async fn dispatch(method_name: String, params: Value, progress: Progress) -> Val
             }
             result
         });
-    let credentials = auth.and_then(|provider| provider.refreshed_credentials());
-    envelope(outcome, credentials)
+    let credentials = auth.as_ref().and_then(|provider| provider.refreshed_credentials());
+    let mut reply = envelope(outcome, credentials);
+    if let Some(path) = auth.and_then(|provider| provider.credentials_saved_to()) {
+        reply["credentials_saved_to"] = json!(path);
+    }
+    reply
 }
 
 fn prepare(method_name: &str, params: Value, progress: Progress) -> Result<Call> {

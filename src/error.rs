@@ -221,8 +221,8 @@ impl std::error::Error for Error {}
 pub fn errors_markdown() -> String {
     let mut out = String::from(
         "# Error codes\n\n\
-         Generated from `src/error.rs` (`cargo test` fails when this file is stale; \
-         `DISKBRIDGE_BLESS=1 cargo test --test generated` rewrites it).\n\n\
+         Generated from `src/error.rs` by `scripts/regenerate.sh` (the test command fails when \
+         this file is stale).\n\n\
          Every failed call replies `{\"ok\": false, \"error\": {\"code\", \"message\", \"retryable\", \
          \"http_status\"?, \"service\"?, \"upstream\"?}}`. Branch on `code`, never on `message`: \
          messages are for people and may change. The catalogue is append-only: a code is never \

@@ -12,6 +12,7 @@
 mod auth;
 mod catalogue;
 mod config;
+mod credentials_file;
 mod dispatch;
 pub mod error;
 pub mod ffi;
@@ -45,7 +46,7 @@ pub use version::{ABI_VERSION, VERSION};
 /// from it.
 pub mod registry {
     pub use crate::schema::{edit_distance, Auth, Method, Origin, Param, ParamType, Presence};
-    pub use crate::schema::{CREDENTIALS, OPTIONS, TOKEN};
+    pub use crate::schema::{CREDENTIALS, CREDENTIALS_FILE, OPTIONS, TOKEN};
 
     /// Every method, in documentation order.
     pub fn methods() -> &'static [&'static Method] {

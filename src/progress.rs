@@ -5,7 +5,7 @@
 
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -39,9 +39,38 @@ struct Inner {
 #[derive(Clone, Default)]
 pub struct Progress {
     inner: Arc<Inner>,
-    /// For a part of a larger transfer (one file of a folder): what came before it, and the
-    /// whole total.
-    part: Option<(u64, u64)>,
+    /// For a part of a larger transfer (one file of a folder moved beside others): the sum it
+    /// adds to, and what this part reported last.
+    share: Option<Share>,
+}
+
+/// One part of [`Shares`]: its size, and what it reported last.
+#[derive(Clone)]
+struct Share {
+    shares: Arc<Shares>,
+    size: u64,
+    reported: Arc<AtomicU64>,
+}
+
+/// The parts of a transfer that run at once (the files of a folder moved a few at a time): each
+/// reports its own bytes through [`Progress::share`], and the host is told their sum, which never
+/// goes backwards.
+pub(crate) struct Shares {
+    total: u64,
+    sum: AtomicU64,
+    /// The last sum the host was told; held while telling it, so the host's callback is never
+    /// entered twice at once and sees the figures in order.
+    shown: Mutex<u64>,
+}
+
+impl Shares {
+    pub(crate) fn new(total: u64) -> Arc<Shares> {
+        Arc::new(Shares {
+            total,
+            sum: AtomicU64::new(0),
+            shown: Mutex::new(0),
+        })
+    }
 }
 
 impl Progress {
@@ -51,25 +80,43 @@ impl Progress {
                 callback: Some(HostCallback { function, user_data }),
                 ..Inner::default()
             }),
-            part: None,
+            share: None,
         }
     }
 
-    /// A view for one part of a larger transfer: `report(done, _)` reports `before + done` of
-    /// `total`, and cancellation is shared.
-    pub(crate) fn part(&self, before: u64, total: u64) -> Progress {
+    /// A view for one part of `shares`, of `size` bytes: `report(done, _)` moves the sum by what
+    /// changed since this part's last report (at most `size`); cancellation is shared.
+    pub(crate) fn share(&self, shares: &Arc<Shares>, size: u64) -> Progress {
+        let share = Share {
+            shares: shares.clone(),
+            size,
+            reported: Arc::new(AtomicU64::new(0)),
+        };
         Progress {
             inner: self.inner.clone(),
-            part: Some((before, total)),
+            share: Some(share),
         }
     }
 
     /// Records bytes (or seconds) done of total (0: unknown) and lets the host cancel.
     pub(crate) fn report(&self, done: u64, total: u64) -> Result<()> {
-        let (done, total) = match self.part {
-            Some((before, whole)) => (before + done, whole),
-            None => (done, total),
+        let Some(Share { shares, size, reported }) = &self.share else {
+            return self.tell(done, total);
         };
+        let done = done.min(*size);
+        let before = reported.swap(done, Ordering::SeqCst);
+        if done >= before {
+            shares.sum.fetch_add(done - before, Ordering::SeqCst);
+        } else {
+            shares.sum.fetch_sub(before - done, Ordering::SeqCst);
+        }
+        let mut shown = shares.shown.lock().unwrap_or_else(|p| p.into_inner());
+        *shown = (*shown).max(shares.sum.load(Ordering::SeqCst));
+        self.tell(*shown, shares.total)
+    }
+
+    /// Tells the host (and the counters) the figures.
+    fn tell(&self, done: u64, total: u64) -> Result<()> {
         self.inner.done.store(done, Ordering::Relaxed);
         self.inner.total.store(total, Ordering::Relaxed);
         if let Some(callback) = &self.inner.callback {
@@ -97,11 +144,17 @@ impl Progress {
         self.inner.cancelled.store(true, Ordering::SeqCst);
     }
 
-    /// The same progress, reporting whole figures.
-    fn whole(&self) -> Progress {
-        Progress {
-            inner: self.inner.clone(),
-            part: None,
+    /// Tells the host the last figures again (a heartbeat while waiting), so it can cancel.
+    fn again(&self) -> Result<()> {
+        match &self.share {
+            Some(Share { shares, .. }) => {
+                let shown = shares.shown.lock().unwrap_or_else(|p| p.into_inner());
+                self.tell(*shown, shares.total)
+            }
+            None => {
+                let (done, total) = self.counters();
+                self.tell(done, total)
+            }
         }
     }
 
@@ -121,13 +174,39 @@ impl Progress {
         // overflow either.
         let deadline = now.checked_add(duration).unwrap_or(now + HEARTBEAT * 10_000_000);
         loop {
-            let (done, total) = self.counters();
-            self.whole().report(done, total)?;
+            self.again()?;
             let now = tokio::time::Instant::now();
             if now >= deadline {
                 return Ok(());
             }
             tokio::time::sleep((deadline - now).min(HEARTBEAT)).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_add_up_and_the_sum_never_goes_back() {
+        let progress = Progress::default();
+        let shares = Shares::new(300);
+        let (a, b) = (progress.share(&shares, 100), progress.share(&shares, 200));
+        a.report(60, 100).unwrap();
+        b.report(50, 200).unwrap();
+        assert_eq!(progress.counters(), (110, 300));
+        // A part that starts over (a download whose server ignored Range) takes its bytes
+        // back from the sum, but the host is never told less than before.
+        b.report(10, 200).unwrap();
+        assert_eq!(progress.counters(), (110, 300));
+        b.report(90, 200).unwrap();
+        assert_eq!(progress.counters(), (150, 300));
+        // A part reports no more than its size.
+        a.report(500, 100).unwrap();
+        b.report(200, 200).unwrap();
+        assert_eq!(progress.counters(), (300, 300));
+        progress.cancel();
+        assert!(a.report(100, 100).is_err(), "cancellation is shared");
     }
 }

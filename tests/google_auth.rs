@@ -39,7 +39,7 @@ fn unix_now() -> i64 {
 
 #[test]
 fn the_default_link_is_opis_character_for_character() {
-    // OPI's FormCodeRetrievalLink (opi-functions.md §3): endpoint /o/oauth2/auth, parameters in
+    // OPI's FormCodeRetrievalLink (docs/peers.md §6.3): endpoint /o/oauth2/auth, parameters in
     // the order response_type, client_id, redirect_uri, access_type, scope; the three scopes in
     // the order calendar, drive, sheets, joined by %20; `:` and `/` left unencoded. This is the
     // URL OPI builds for this client ID with its defaults:

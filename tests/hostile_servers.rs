@@ -50,7 +50,7 @@ fn an_endless_metadata_answer_is_invalid_response() {
     });
     assert_eq!(error["code"], "invalid_response", "{error}");
     assert!(error["message"].as_str().unwrap().contains("MiB"), "{error}");
-    assert_eq!(rogue.seen().len(), 1, "an oversized answer is not asked for again");
+    assert_eq!(rogue.asked().len(), 1, "an oversized answer is not asked for again");
 }
 
 #[test]
@@ -92,10 +92,10 @@ fn an_endless_upload_answer_is_invalid_response() {
     let rogue = Rogue::start({
         let url = std::sync::OnceLock::<String>::new();
         move |seen| {
-            let base = url.get_or_init(|| format!("http://{}", seen.headers["host"]));
-            if seen.target.starts_with("/v1/disk/resources/upload") {
+            let base = url.get_or_init(|| format!("http://{}", seen.header("host").unwrap()));
+            if seen.path.starts_with("/v1/disk/resources/upload") {
                 Answer::json(200, &json!({"href": format!("{base}/upload/target"), "method": "PUT"}))
-            } else if seen.target.starts_with("/upload/") {
+            } else if seen.path.starts_with("/upload/") {
                 Answer::endless(201, "application/json", &[b' '; 64 * 1024])
             } else {
                 Answer::json(404, &json!({"error": "DiskNotFoundError"}))
@@ -184,23 +184,21 @@ fn redirects_pass_the_endpoint_policy() {
         ("http://example.invalid/steal", "insecure_endpoint"),
         ("ftp://example.invalid/x", "invalid_response"),
     ] {
-        let rogue = Rogue::start(move |_| Answer::status(302, &[&format!("Location: {location}")]));
+        let rogue = Rogue::start(move |_| Answer::empty(302).with_header("location", location));
         let started = Instant::now();
         let error = err(call_rogue(&rogue, "YandexDisk.GetDiskInformation", json!({})));
         assert_eq!(error["code"], code, "{location}: {error}");
         assert!(error["message"].as_str().unwrap().contains("redirect"), "{error}");
-        assert_eq!(rogue.seen().len(), 1, "{location}: a refusal is not retried");
+        assert_eq!(rogue.asked().len(), 1, "{location}: a refusal is not retried");
         assert!(started.elapsed() < Duration::from_secs(10));
     }
     // A redirect the policy allows (to loopback) is followed.
     let rogue = Rogue::start(|seen| {
-        if seen.target.starts_with("/v1/disk/moved") {
+        if seen.path.starts_with("/v1/disk/moved") {
             Answer::json(200, &json!({"total_space": 1}))
         } else {
-            Answer::status(
-                302,
-                &[&format!("Location: http://{}/v1/disk/moved", seen.headers["host"])],
-            )
+            let moved = format!("http://{}/v1/disk/moved", seen.header("host").unwrap());
+            Answer::empty(302).with_header("location", &moved)
         }
     });
     let disk = ok(call_rogue(&rogue, "YandexDisk.GetDiskInformation", json!({})));
@@ -218,8 +216,8 @@ fn links_of_other_schemes_are_invalid_responses() {
     ] {
         for href in ["file:///etc/passwd", "data:text/plain,hi"] {
             let rogue = Rogue::start(move |seen| {
-                if seen.target.starts_with("/v1/disk/resources/upload")
-                    || seen.target.starts_with("/v1/disk/resources/download")
+                if seen.path.starts_with("/v1/disk/resources/upload")
+                    || seen.path.starts_with("/v1/disk/resources/download")
                 {
                     Answer::json(200, &json!({"href": href, "method": "PUT"}))
                 } else {

@@ -54,8 +54,30 @@ fn secrets_stay_out_of_logs_and_errors() {
     let mut device = client.clone();
     device["device_code"] = json!("0123456789abcdef0123456789abcdef");
     errors.push(err(sb.call("YandexID.ConvertCodeToToken", device)));
+    // A credentials file: renewed and saved, then one whose refresh token is refused.
+    let file = dir.join("tokens.json");
+    let mut in_file = reply["credentials"].clone();
+    in_file["expires_at"] = json!(1);
+    std::fs::write(&file, in_file.to_string()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let from_file = sb.call(
+        "YandexID.GetUserInfo",
+        json!({"credentials_file": file.to_str().unwrap()}),
+    );
+    assert!(ok(from_file.clone()).is_object() && from_file.get("credentials").is_none());
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    in_file["refresh_token"] = json!("1:a-refresh-token-nobody-issued");
+    std::fs::write(&file, in_file.to_string()).unwrap();
+    errors.push(err(sb.call(
+        "YandexID.GetUserInfo",
+        json!({"credentials_file": file.to_str().unwrap()}),
+    )));
     let mut revoke = client.clone();
-    revoke["access_token"] = reply["credentials"]["access_token"].clone();
+    revoke["access_token"] = saved["access_token"].clone();
     ok(sb.call("YandexID.RevokeToken", revoke));
 
     let mut secrets = sb.secrets();
@@ -66,6 +88,7 @@ fn secrets_stay_out_of_logs_and_errors() {
             "y0_stale_access_token",
             "verifier-that-is-secret-too-0123456789abcdef",
             "0123456789abcdef0123456789abcdef",
+            "1:a-refresh-token-nobody-issued",
         ]
         .map(String::from),
     );

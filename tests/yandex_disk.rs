@@ -378,6 +378,35 @@ fn the_upload_link_is_asked_for_with_the_configured_user_agent() {
 }
 
 #[test]
+fn the_upload_link_is_asked_for_as_the_desktop_client_unless_set_otherwise() {
+    let disk = Disk::new(false);
+    let agent_of_link = |transfers: Option<Value>| {
+        let mut options = disk.sb.options();
+        options["user_agent"] = json!("my-app/1.0");
+        if let Some(transfers) = transfers {
+            options["transfers"] = transfers;
+        }
+        disk.sb.clear_requests();
+        disk.ok(
+            "UploadFile",
+            json!({"path": "/ua.bin", "data_base64": "AAEC", "overwrite": true, "options": options}),
+        );
+        let link = disk.sb.requests_to("/v1/disk/resources/upload").pop().unwrap();
+        link["headers"]["user-agent"].clone()
+    };
+    assert_eq!(agent_of_link(None), "Yandex.Disk {\"os\":\"windows\"}", "the default");
+    let set = json!({"upload_link_user_agent": "backup-robot/2"});
+    assert_eq!(agent_of_link(Some(set)), "backup-robot/2");
+    let off = json!({"upload_link_user_agent": null});
+    assert_eq!(agent_of_link(Some(off)), "my-app/1.0", "null: the library's own agent");
+    let shown = ok(disk.sb.call("Library.GetConfiguration", json!({})));
+    assert_eq!(
+        shown["transfers"]["upload_link_user_agent"],
+        "Yandex.Disk {\"os\":\"windows\"}"
+    );
+}
+
+#[test]
 fn an_upload_reset_twice_ends_with_one_correct_file() {
     let disk = Disk::new(false);
     let content = pattern(2 * 1024 * 1024, 3);

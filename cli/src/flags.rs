@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use diskbridge::registry::{Param, ParamType, CREDENTIALS};
+use diskbridge::registry::{Param, ParamType, CREDENTIALS, CREDENTIALS_FILE};
 use diskbridge::ErrorCode;
 use serde_json::{Map, Value};
 
@@ -46,8 +46,6 @@ pub struct Parsed {
     pub json: Option<Map<String, Value>>,
     pub out: Option<PathBuf>,
     pub save: Option<PathBuf>,
-    /// The file of `--credentials @FILE`: refreshed credentials are written back to it.
-    pub credentials_file: Option<PathBuf>,
 }
 
 impl Parsed {
@@ -251,10 +249,12 @@ impl FlagSet {
                             .map(|(_, next)| next.clone())
                             .ok_or_else(|| Failure::usage(format!("{shown} needs a value")))?,
                     };
-                    let value = convert(param, &shown, &raw)?;
-                    if param.key == CREDENTIALS.key {
-                        parsed.credentials_file = raw.strip_prefix('@').map(PathBuf::from);
-                    }
+                    // `--credentials @FILE` is the library's `credentials_file`: read, renewed
+                    // and saved under the file's lock, so commands side by side share it.
+                    let (param, value) = match credentials_file(param, &raw) {
+                        Some(path) => (&CREDENTIALS_FILE, Value::String(path.to_string())),
+                        None => (param, convert(param, &shown, &raw)?),
+                    };
                     if parsed.values.insert(param.key.to_string(), value).is_some() {
                         return Err(Failure::usage(format!("--{} is given twice", param.cli)));
                     }
@@ -350,6 +350,16 @@ fn convert(param: &Param, flag: &str, raw: &str) -> Result<Value, Failure> {
         ParamType::ObjectOrString => Ok(Value::String(raw.to_string())),
         ParamType::Any => Ok(serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))),
     }
+}
+
+/// The file of `--credentials @FILE` (or, as OPI's JSON flags accept, the path of an existing
+/// file given for them).
+fn credentials_file<'a>(param: &Param, raw: &'a str) -> Option<&'a str> {
+    if param.key != CREDENTIALS.key {
+        return None;
+    }
+    raw.strip_prefix('@')
+        .or_else(|| (serde_json::from_str::<Value>(raw).is_err() && std::path::Path::new(raw).is_file()).then_some(raw))
 }
 
 /// JSON text of a flag: `@FILE` reads the file; otherwise the text itself, or (as OPI accepts)

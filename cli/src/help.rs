@@ -88,8 +88,8 @@ fn common_options(lang: Lang) -> String {
         ),
         (
             "--credentials @FILE",
-            "tokens the library refreshes by itself; the refreshed ones are written back to FILE",
-            "токены, которые библиотека обновляет сама; новые записываются обратно в FILE",
+            "tokens the library refreshes by itself, saving the new ones to FILE under a lock (commands side by side share it; FILE must be readable by you only)",
+            "токены, которые библиотека обновляет сама и сохраняет в FILE под блокировкой (одновременные команды делят его; FILE должен быть доступен только вам)",
         ),
         (
             "--sandbox URL",
@@ -260,8 +260,8 @@ pub fn login(lang: Lang, flow: Option<(&str, &FlagSet)>) -> String {
         "diskbridge login <провайдер> [флаги] [--save FILE]\n\nВыполняет вход и выводит токены в формате JSON в stdout или сохраняет их в FILE (доступный только вам).\n",
     ));
     out.push_str(lang.pick(
-        "The JSON is a credentials object: give it to any method as --credentials @FILE and the library refreshes the tokens, writing the new ones back to FILE.\n\n",
-        "Этот JSON — объект credentials: передайте его любому методу как --credentials @FILE, и библиотека сама обновит токены и запишет новые обратно в FILE.\n\n",
+        "The JSON is a credentials object: give it to any method as --credentials @FILE and the library refreshes the tokens, saving the new ones to FILE under a lock, so commands running side by side share it.\n\n",
+        "Этот JSON — объект credentials: передайте его любому методу как --credentials @FILE, и библиотека сама обновит токены и сохранит новые в FILE под блокировкой, так что одновременно запущенные команды делят его.\n\n",
     ));
     for login in FLOWS {
         out.push_str(&format!("  {:<7} {}\n", login.provider, login.about(lang)));

@@ -232,9 +232,17 @@ fn credentials(tokens: &Value, flags: &FlagSet, params: &Map<String, Value>) -> 
     Value::Object(credentials)
 }
 
+/// Writes the credentials owner-only; a symbolic link is written through, so the file it points
+/// at gets the tokens and the link stays.
 fn save(path: &Path, credentials: &Value) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(credentials).expect("JSON values serialise");
-    outcome::write_file(path, format!("{text}\n").as_bytes(), true)
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => {
+            std::fs::canonicalize(path).map_err(|err| Failure::local("cannot follow the link", path, &err))?
+        }
+        _ => path.to_path_buf(),
+    };
+    outcome::write_file(&target, format!("{text}\n").as_bytes(), true)
 }
 
 /// Seconds since the Unix epoch, as `expires_at` counts them.

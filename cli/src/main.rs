@@ -19,12 +19,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use base64::Engine;
-use diskbridge::registry::{Param, CREDENTIALS};
+use diskbridge::registry::{Param, CREDENTIALS, CREDENTIALS_FILE};
 use diskbridge::{ErrorCode, Progress};
 use diskbridge_sandbox::{Sandbox, SandboxOptions, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use serde_json::{json, Value};
 
-use crate::flags::{FlagSet, Own, Parsed};
+use crate::flags::{FlagSet, Own};
 use crate::lang::Lang;
 use crate::libraries::{Entry, Library};
 use crate::outcome::Failure;
@@ -167,10 +167,11 @@ fn call_method(entry: &Entry, flags: &FlagSet, args: &[String]) -> Result<ExitCo
     let parsed = flags.parse(args)?;
     let params = parsed.params(flags)?;
     flags.check_required(&params)?;
+    let with_file = params.keys().any(|key| flags::names(&CREDENTIALS_FILE, key));
     let progress = Progress::default();
     invoke::cancel_on_ctrl_c(&progress);
     let reply = invoke::call(entry.method, params, &progress, Some(entry.name));
-    keep_refreshed_credentials(&reply, &parsed)?;
+    tell_about_refreshed_credentials(&reply, with_file);
     if reply["ok"] != json!(true) {
         return Ok(outcome::fail(&reply));
     }
@@ -182,23 +183,17 @@ fn call_method(entry: &Entry, flags: &FlagSet, args: &[String]) -> Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-/// The library refreshed the tokens of `--credentials`: they go back to the file they came
-/// from. Given inline, they cannot be kept (and a rotated refresh token is lost): say so.
-fn keep_refreshed_credentials(reply: &Value, parsed: &Parsed) -> Result<(), Failure> {
-    let Some(credentials) = reply.get(CREDENTIALS.key) else {
-        return Ok(());
-    };
-    match &parsed.credentials_file {
-        Some(path) => {
-            let text = serde_json::to_string_pretty(credentials).expect("JSON values serialise");
-            outcome::write_file(path, format!("{text}\n").as_bytes(), true)?;
-            eprintln!("diskbridge: the tokens were refreshed and saved to {}", path.display());
-        }
-        None => eprintln!(
+/// Says where refreshed tokens went: into the file of `--credentials @FILE` (the library saved
+/// them under the file's lock), or nowhere, when given inline (a rotated refresh token is lost).
+/// A file that could not be written is the call's error, whose message says what to do.
+fn tell_about_refreshed_credentials(reply: &Value, with_file: bool) {
+    if let Some(path) = reply.get("credentials_saved_to").and_then(Value::as_str) {
+        eprintln!("diskbridge: the tokens were refreshed and saved to {path}");
+    } else if reply.get(CREDENTIALS.key).is_some() && !with_file {
+        eprintln!(
             "diskbridge: the tokens were refreshed but not kept: give --credentials @FILE to keep them up to date"
-        ),
+        );
     }
-    Ok(())
 }
 
 /// `--out FILE` of a method without a save-path flag: a binary result (`data_base64`) is

@@ -36,6 +36,13 @@ const YANDEX_USER_SCOPES: &[&str] = &[
     "directory:read_users",
     "ya360_security:service_applications_read",
     "ya360_security:service_applications_write",
+    "mail:imap_ro",
+    "mail:imap_full",
+    "mail:smtp",
+    "calendar:all",
+    "telemost-api:conferences.create",
+    "telemost-api:conferences.read",
+    "telemost-api:conferences.update",
 ];
 
 pub const YANDEX_CLIENTS: &[YandexClient] = &[
@@ -53,6 +60,13 @@ pub const YANDEX_CLIENTS: &[YandexClient] = &[
             "cloud_api:disk.write",
             "cloud_api:disk.info",
             "login:info",
+            "mail:imap_ro",
+            "mail:imap_full",
+            "mail:smtp",
+            "calendar:all",
+            "telemost-api:conferences.create",
+            "telemost-api:conferences.read",
+            "telemost-api:conferences.update",
         ],
         redirect_uris: &[YANDEX_VERIFICATION_CODE_URI],
     },

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 
 use crate::faults::Fault;
 use crate::state::{lock, AppState, Settings};
-use crate::{accounts, google};
+use crate::util::one_or_many;
+use crate::{accounts, google, mail};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,6 +28,13 @@ pub fn router() -> Router<AppState> {
             "/google/shared-drives",
             get(google::shared_drives).post(google::add_shared_drive),
         )
+        .route("/listeners", get(listeners))
+        .nest("/mail", mail::control::router())
+}
+
+/// Where the IMAP, SMTP and CalDAV listeners are (see `listeners.rs`).
+async fn listeners(State(state): State<AppState>) -> Json<Value> {
+    Json(state.listeners.get().cloned().unwrap_or_default())
 }
 
 fn bad_request(message: String) -> Response {
@@ -44,21 +52,10 @@ async fn list_faults(State(state): State<AppState>) -> Json<Value> {
 
 /// Takes one fault object or an array of them.
 async fn add_faults(State(state): State<AppState>, Json(body): Json<Value>) -> Response {
-    let items = match body {
-        Value::Array(items) => items,
-        other => vec![other],
+    let faults = match one_or_many(body, Fault::validate) {
+        Ok(faults) => faults,
+        Err(err) => return bad_request(format!("invalid fault: {err}")),
     };
-    let mut faults = Vec::new();
-    for item in items {
-        let fault: Fault = match serde_json::from_value(item) {
-            Ok(fault) => fault,
-            Err(err) => return bad_request(format!("invalid fault: {err}")),
-        };
-        if let Err(err) = fault.validate() {
-            return bad_request(format!("invalid fault: {err}"));
-        }
-        faults.push(fault);
-    }
     let added = faults.len();
     faults.into_iter().for_each(|f| state.faults.add(f));
     Json(json!({"added": added})).into_response()

@@ -41,6 +41,10 @@ pub struct Fault {
     /// With `reset`: how many body bytes pass before the connection drops.
     #[serde(default)]
     pub after_bytes: u64,
+    /// With `status`: the request reaches the service first (a write lands) and only its
+    /// answer is replaced — a gateway timing out on a write that went through.
+    #[serde(default)]
+    pub landed: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +65,9 @@ impl Fault {
         }
         if self.status.is_none() && self.reset.is_none() && self.delay_ms.is_none() {
             return Err("a fault needs `status`, `reset` or `delay_ms`".into());
+        }
+        if self.landed && self.status.is_none() {
+            return Err("`landed` goes with `status`".into());
         }
         if self.status.is_some() && self.reset.is_some() {
             return Err("`status` and `reset` exclude each other".into());

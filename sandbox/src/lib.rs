@@ -6,16 +6,21 @@
 //! [`Sandbox::start`] on port 0; the binary `diskbridge-sandbox --port 0` prints its URL first.
 
 mod accounts;
+mod calendar;
 mod control;
 mod faults;
 mod google;
 mod link;
+mod listeners;
+mod mail;
 mod range;
 mod reqlog;
 mod server;
 mod state;
+mod telemost;
 pub mod tls;
 mod util;
+mod wire;
 mod workdir;
 mod yandex_360;
 mod yandex_disk;
@@ -34,6 +39,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("yandex_login", "/yandex-login"),
     ("yandex_disk", "/yandex-disk"),
     ("yandex_360", "/yandex-360"),
+    ("yandex_telemost", "/yandex-telemost"),
     ("google_accounts", "/google-accounts"),
     ("google_oauth", "/google-oauth"),
     ("google_apis", "/google-apis"),

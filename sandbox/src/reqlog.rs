@@ -1,4 +1,6 @@
-//! The request log behind `GET /_sandbox/requests`: what went over the wire, oldest first.
+//! The request log behind `GET /_sandbox/requests`: what went over the wire, oldest first —
+//! HTTP requests, and the commands of the IMAP and SMTP sessions (rendered without secrets by
+//! their sessions).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
@@ -14,6 +16,8 @@ use crate::state::lock;
 pub const MAX_LOGGED_BODY: usize = 64 * 1024;
 
 pub struct Entry {
+    /// `http`, `imap` or `smtp`.
+    protocol: &'static str,
     method: String,
     path: String,
     query: String,
@@ -24,6 +28,11 @@ pub struct Entry {
     status: AtomicU16,
     /// The HTTP version the request came with (`HTTP/1.1`, `HTTP/2.0`).
     version: OnceLock<String>,
+    /// A line protocol's command as the session rendered it, and the mailbox's address.
+    command: Option<String>,
+    user: Option<String>,
+    /// A line protocol's result: `OK`/`NO`/`BAD`, or an SMTP reply code.
+    result: Mutex<Option<String>>,
 }
 
 impl Entry {
@@ -39,9 +48,25 @@ impl Entry {
         let _ = self.version.set(format!("{version:?}"));
     }
 
+    pub fn set_result(&self, result: &str) {
+        *lock(&self.result) = Some(result.to_string());
+    }
+
     fn to_json(&self) -> Value {
         let status = self.status.load(Ordering::SeqCst);
+        if self.protocol != "http" {
+            return json!({
+                "protocol": self.protocol,
+                "method": self.method,
+                "command": self.command,
+                "user": self.user,
+                "body_bytes": self.body_bytes.load(Ordering::SeqCst),
+                "at_ms": self.at_ms,
+                "status": *lock(&self.result),
+            });
+        }
         json!({
+            "protocol": self.protocol,
             "method": self.method,
             "path": self.path,
             "query": self.query,
@@ -71,20 +96,48 @@ impl RequestLog {
                 )
             })
             .collect();
-        let at_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
         let entry = Arc::new(Entry {
+            protocol: "http",
             method: method.as_str().to_string(),
             path: uri.path().to_string(),
             query: uri.query().unwrap_or("").to_string(),
             headers,
-            at_ms,
+            at_ms: now_ms(),
             body: Mutex::new(None),
             body_bytes: AtomicU64::new(0),
             status: AtomicU16::new(0),
             version: OnceLock::new(),
+            command: None,
+            user: None,
+            result: Mutex::new(None),
+        });
+        lock(&self.entries).push(entry.clone());
+        entry
+    }
+
+    /// An entry for one command of an IMAP or SMTP session: `method` is the command's name,
+    /// `command` its line with every secret already masked.
+    pub fn start_command(
+        &self,
+        protocol: &'static str,
+        method: &str,
+        command: String,
+        user: Option<&str>,
+    ) -> Arc<Entry> {
+        let entry = Arc::new(Entry {
+            protocol,
+            method: method.to_string(),
+            path: String::new(),
+            query: String::new(),
+            headers: BTreeMap::new(),
+            at_ms: now_ms(),
+            body: Mutex::new(None),
+            body_bytes: AtomicU64::new(0),
+            status: AtomicU16::new(0),
+            version: OnceLock::new(),
+            command: Some(command),
+            user: user.map(String::from),
+            result: Mutex::new(None),
         });
         lock(&self.entries).push(entry.clone());
         entry
@@ -97,6 +150,13 @@ impl RequestLog {
     pub fn clear(&self) {
         lock(&self.entries).clear();
     }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// Whether a body of this `Content-Type` is text worth keeping in the log.

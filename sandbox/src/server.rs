@@ -25,11 +25,12 @@ use tower::ServiceExt;
 
 use crate::faults::{Fault, ResetPoint};
 use crate::link::Link;
+use crate::listeners::Listeners;
 use crate::reqlog::{is_text_body, Entry, MAX_LOGGED_BODY};
 use crate::state::{AppState, Shared};
 use crate::tls::Tls;
 use crate::workdir::WorkDir;
-use crate::{control, google, yandex_360, yandex_disk, yandex_oauth};
+use crate::{calendar, control, google, telemost, yandex_360, yandex_disk, yandex_oauth};
 
 #[derive(Clone, Debug, Default)]
 pub struct SandboxOptions {
@@ -50,6 +51,7 @@ pub struct SandboxOptions {
 /// A running sandbox on its own thread and runtime; stopped when dropped.
 pub struct Sandbox {
     url: String,
+    listeners: serde_json::Value,
     ca_file: Option<PathBuf>,
     /// File contents of an in-memory sandbox and the TLS files; removed last, when the
     /// sandbox stops.
@@ -81,7 +83,10 @@ impl Sandbox {
             .as_ref()
             .map(|tls| tls.http_acceptor(!options.http1_only))
             .transpose()?;
+        let extra = Listeners::bind(tls.as_ref(), !options.http1_only)?;
+        let listeners = extra.describe(&url)?;
         let state = Shared::new(options.data_dir, work_dir.path(), ca_file.clone())?;
+        let _ = state.listeners.set(listeners.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("diskbridge-sandbox")
@@ -90,20 +95,10 @@ impl Sandbox {
         let (shutdown, stopped) = tokio::sync::oneshot::channel();
         let thread = std::thread::Builder::new()
             .name("diskbridge-sandbox".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => listener,
-                        Err(err) => {
-                            eprintln!("diskbridge-sandbox: {err}");
-                            return;
-                        }
-                    };
-                    serve(listener, state, acceptor, stopped).await;
-                });
-            })?;
+            .spawn(move || runtime.block_on(run(listener, extra, state, acceptor, stopped)))?;
         Ok(Sandbox {
             url,
+            listeners,
             ca_file,
             work_dir,
             shutdown: Some(shutdown),
@@ -114,6 +109,13 @@ impl Sandbox {
     /// The base URL, `http://127.0.0.1:PORT` (`https://` with TLS).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Where the IMAP, SMTP and CalDAV listeners are, as `GET /_sandbox/listeners` answers:
+    /// `{"http": "http://127.0.0.1:P", "imap": "127.0.0.1:P1", "smtp": "127.0.0.1:P2",
+    /// "caldav": "http://127.0.0.1:P3/"}` (with TLS, `https` URLs and `"tls": true`).
+    pub fn listeners(&self) -> &serde_json::Value {
+        &self.listeners
     }
 
     /// The sandbox's temporary directory (removed when it stops).
@@ -205,6 +207,7 @@ fn router(state: AppState) -> Router {
         .nest("/yandex-disk-upload", yandex_disk::upload_router())
         .nest("/yandex-disk-download", yandex_disk::download_router())
         .nest("/yandex-360", yandex_360::router())
+        .nest("/yandex-telemost", telemost::router())
         .nest("/google-accounts", google::accounts_router())
         .nest("/google-oauth", google::oauth_router())
         .nest("/google-apis", google::apis_router())
@@ -213,20 +216,38 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn serve(
-    listener: tokio::net::TcpListener,
+/// Serves the main port and the IMAP, SMTP and CalDAV listeners until `stopped` (the
+/// sandbox's shutdown): then every accept loop is dropped, and the runtime's end cancels the
+/// sessions and connections still open.
+async fn run(
+    listener: std::net::TcpListener,
+    extra: Listeners,
     state: AppState,
     acceptor: Option<TlsAcceptor>,
-    mut stopped: tokio::sync::oneshot::Receiver<()>,
+    stopped: tokio::sync::oneshot::Receiver<()>,
 ) {
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("diskbridge-sandbox: {err}");
+            return;
+        }
+    };
     let app = router(state.clone());
+    let caldav = |listener, tls| serve(listener, calendar::router(state.clone()), state.clone(), tls);
+    tokio::select! {
+        _ = serve(listener, app, state.clone(), acceptor) => {}
+        _ = extra.serve(state.clone(), caldav) => {}
+        _ = stopped => {}
+    }
+}
+
+/// Serves `app` on `listener` (the main port, and CalDAV's own), with the request log and
+/// fault injection; [`run`] stops it with the sandbox.
+async fn serve(listener: tokio::net::TcpListener, app: Router, state: AppState, acceptor: Option<TlsAcceptor>) {
     loop {
-        let (socket, _) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(_) => continue,
-            },
-            _ = &mut stopped => return,
+        let Ok((socket, _)) = listener.accept().await else {
+            continue;
         };
         let _ = socket.set_nodelay(true);
         let settings = state.settings();
@@ -264,7 +285,7 @@ where
 }
 
 /// Waits `count` round trips of `rtt_ms` (setting `rtt_ms`: the link's latency, not the service's).
-async fn round_trips(rtt_ms: u64, count: u64) {
+pub(crate) async fn round_trips(rtt_ms: u64, count: u64) {
     if rtt_ms > 0 {
         tokio::time::sleep(Duration::from_millis(rtt_ms.saturating_mul(count))).await;
     }
@@ -310,6 +331,10 @@ async fn handle(
         _ => capture_body(request, &entry).await,
     };
     let response = match &fault {
+        Some(fault) if fault.status.is_some() && fault.landed => {
+            let _ = call(app, request).await;
+            fault_response(fault, &path)
+        }
         Some(fault) if fault.status.is_some() => fault_response(fault, &path),
         _ => call(app, request).await,
     };

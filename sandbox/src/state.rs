@@ -3,14 +3,14 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::faults::Faults;
 use crate::reqlog::RequestLog;
-use crate::{google, yandex_360, yandex_disk, yandex_oauth};
+use crate::{calendar, google, mail, telemost, yandex_360, yandex_disk, yandex_oauth};
 
 pub type AppState = Arc<Shared>;
 
@@ -24,6 +24,11 @@ pub struct Shared {
     pub disk: yandex_disk::Store,
     pub google: google::Store,
     pub y360: Mutex<yandex_360::State>,
+    pub mail: mail::Store,
+    pub calendar: calendar::Store,
+    pub telemost: telemost::Store,
+    /// Where the IMAP, SMTP and CalDAV listeners are (`GET /_sandbox/listeners`), set at start.
+    pub listeners: OnceLock<serde_json::Value>,
     /// `--data-dir`: where state is kept between runs (None: in memory).
     pub data_dir: Option<PathBuf>,
     /// With TLS: the PEM file of the CA clients should trust (`GET /_sandbox/tls`).
@@ -47,6 +52,10 @@ impl Shared {
             disk: yandex_disk::Store::new(data_dir.as_deref(), work_dir)?,
             google: google::Store::new(data_dir.as_deref(), work_dir)?,
             y360: Mutex::new(yandex_360::State::default()),
+            mail: mail::Store::new(),
+            calendar: calendar::Store::new(),
+            telemost: telemost::Store::default(),
+            listeners: OnceLock::new(),
             data_dir,
             ca_file,
         });
@@ -61,6 +70,9 @@ impl Shared {
         *lock(&self.settings) = Settings::default();
         self.disk.reset();
         self.google.reset();
+        self.mail.reset();
+        self.calendar.reset();
+        self.telemost.reset();
         self.faults.clear();
         self.log.clear();
         self.clock.offset_s.store(0, Ordering::SeqCst);
@@ -81,6 +93,9 @@ impl Shared {
             "settings": &*lock(&self.settings),
             "disk": self.disk.snapshot(),
             "google": self.google.snapshot(),
+            "mail": self.mail.snapshot(),
+            "calendar": self.calendar.snapshot(),
+            "telemost": self.telemost.snapshot(),
             "clock_offset_s": self.clock.offset_s.load(Ordering::SeqCst),
         });
         let tmp = path.with_extension("json.tmp");
@@ -113,6 +128,9 @@ impl Shared {
         }
         self.disk.restore(field("disk"));
         self.google.restore(field("google"));
+        self.mail.restore(field("mail"));
+        self.calendar.restore(field("calendar"));
+        self.telemost.restore(field("telemost"));
         let offset = field("clock_offset_s").as_i64().unwrap_or(0);
         self.clock.offset_s.store(offset, Ordering::SeqCst);
         Ok(())
@@ -156,6 +174,17 @@ pub struct Settings {
     /// Applies to connections opened after it is set. Not a property of the real services: it
     /// stands for the link to them (see `link.rs`).
     pub link_bytes_per_s: u64,
+    /// IMAP: once a session's token has expired, its next command gets `* BYE` (whether Yandex
+    /// ends sessions so is unverified; off, a session outlives its token).
+    pub mail_session_ends_with_token: bool,
+    /// IMAP `SENTSINCE` also finds mail sent this many days before the date, as Yandex's does
+    /// (docs/protocols-mail.md §2.6); 0 is the RFC's rule.
+    pub imap_sentsince_slack_days: u32,
+    /// CalDAV ETags in quotes, as RFC 9110 writes them, instead of Yandex's bare numbers.
+    pub caldav_quoted_etags: bool,
+    /// CalDAV MKCALENDAR creates calendars (whether Yandex allows it is unverified; refused
+    /// when off).
+    pub caldav_mkcalendar: bool,
     /// Latency of the link, in milliseconds: every request waits this long before it is
     /// handled, and a new connection this long again (its handshake). Like `link_bytes_per_s`,
     /// a model of the link, not of the services.
@@ -179,6 +208,10 @@ impl Default for Settings {
             link_ttl_s: 3600,
             yandex_360_max_page_size: 100,
             link_bytes_per_s: 0,
+            mail_session_ends_with_token: false,
+            imap_sentsince_slack_days: 2,
+            caldav_quoted_etags: false,
+            caldav_mkcalendar: false,
             rtt_ms: 0,
             ignore_range: false,
         }

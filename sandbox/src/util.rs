@@ -174,6 +174,25 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// One object or an array of them, each read as a `T` and checked by `validate`; all or none.
+pub fn one_or_many<T: serde::de::DeserializeOwned>(
+    body: serde_json::Value,
+    validate: impl Fn(&T) -> Result<(), String>,
+) -> Result<Vec<T>, String> {
+    let items = match body {
+        serde_json::Value::Array(items) => items,
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let parsed: T = serde_json::from_value(item).map_err(|err| err.to_string())?;
+            validate(&parsed)?;
+            Ok(parsed)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -404,10 +404,29 @@ fn oauth_error(error: &str, description: &str) -> Response {
     )
 }
 
+/// The optional `scope` of an exchange narrows the token to those of the registered scopes
+/// (admin scripts ask for `mail:imap_ro` alone, docs/protocols-mail.md §1). [unverified] that a
+/// scope outside the registered set is `invalid_scope`.
+fn narrowed(registered: Vec<String>, requested: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(requested) = requested else {
+        return Ok(registered);
+    };
+    let mut scopes = Vec::new();
+    for scope in requested.split_whitespace() {
+        if !registered.iter().any(|s| s == scope) {
+            return Err(scope.to_string());
+        }
+        if !scopes.iter().any(|s| s == scope) {
+            scopes.push(scope.to_string());
+        }
+    }
+    Ok(scopes)
+}
+
 /// The token-exchange grant of `POST oauth.yandex.ru/token` (docs/protocols.md §1.6), called once
 /// the client has authenticated: a one-hour token, without a refresh token, for the employee
 /// named by `subject_token` (a uid or an e-mail), with the scopes the organization registered
-/// for the client.
+/// for the client (or those of them that `scope` names).
 ///
 /// Refusals [unverified] beyond "400 …unauthorized… when the app is not registered": a subject
 /// that is no employee of an organization (unknown, or outside every organization) is
@@ -443,6 +462,10 @@ pub fn token_exchange(state: &Shared, client: &YandexClient, form: &[(String, St
                 )
             }
         }
+    };
+    let scopes = match narrowed(scopes, field(form, "scope")) {
+        Ok(scopes) => scopes,
+        Err(unknown) => return oauth_error("invalid_scope", &format!("Invalid scope: {unknown}")),
     };
     let token = issue_access_token(state, user.uid, client.id, &scopes, EXCHANGED_TOKEN_TTL_S);
     ok_json(json!({

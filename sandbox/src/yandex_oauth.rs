@@ -85,7 +85,11 @@ pub struct TokenOwner {
 /// is accepted too, as docs/protocols.md §5.3 allows), or None when the token is missing,
 /// unknown, expired or revoked.
 pub fn token_owner(state: &Shared, headers: &HeaderMap) -> Option<TokenOwner> {
-    let token = bearer_token(headers, &["OAuth", "Bearer"])?;
+    owner_of_token(state, bearer_token(headers, &["OAuth", "Bearer"])?)
+}
+
+/// The owner of a valid access token given by itself (IMAP and SMTP XOAUTH2, CalDAV Basic).
+pub fn owner_of_token(state: &Shared, token: &str) -> Option<TokenOwner> {
     let now = state.clock.now();
     let yandex = lock(&state.yandex);
     let entry = yandex.access_tokens.get(token)?;

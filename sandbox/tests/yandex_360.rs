@@ -240,7 +240,7 @@ async fn the_list_is_replaced_only_while_activated_and_validated() {
             "unknown client",
         ),
         (
-            json!({"applications": [{"id": YANDEX_SERVICE_CLIENT_ID, "scopes": ["mail:imap_full"]}]}),
+            json!({"applications": [{"id": YANDEX_SERVICE_CLIENT_ID, "scopes": ["directory:read_users"]}]}),
             "a right the client lacks",
         ),
         (

@@ -1,5 +1,5 @@
 //! One C export per registered method, generated from the registry by
-//! `DISKBRIDGE_BLESS=1 cargo test --test generated`; do not edit by hand.
+//! `scripts/regenerate.sh`; do not edit by hand.
 
 use std::ffi::c_char;
 
@@ -247,7 +247,7 @@ pub unsafe extern "C" fn diskbridge_yandex_id_revoke_token(params_json: *const c
 
 /// `YandexID.GetUserInfo`: Who the token belongs to (login.yandex.ru/info).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is login.yandex.ru JSON: `{"id", "login", "client_id", "psuid", ...}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexID.GetUserInfo", params_json)`.
 ///
@@ -277,7 +277,7 @@ pub unsafe extern "C" fn diskbridge_yandex_id_exchange_token_for_user(params_jso
 
 /// `YandexDisk.GetDiskInformation`: Space, limits, system folders and the owner of the Disk.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `fields`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `fields`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is Disk JSON: `{"total_space", "used_space", "trash_size", "max_file_size", "user", ...}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetDiskInformation", params_json)`.
 ///
@@ -292,7 +292,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_disk_information(params_json
 
 /// `YandexDisk.CreateFolder`: Creates a folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `parents`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `parents`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON of the folder; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.CreateFolder", params_json)`.
 ///
@@ -307,7 +307,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_create_folder(params_json: *cons
 
 /// `YandexDisk.GetObject`: Metadata of a file or folder; a folder lists one page of its items in `_embedded`.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `limit`, `offset`, `sort`, `fields`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `limit`, `offset`, `sort`, `fields`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetObject", params_json)`.
 ///
@@ -322,7 +322,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_object(params_json: *const c
 
 /// `YandexDisk.GetFolderItems`: Every item of a folder, fetching all pages.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `sort`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `sort`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"path", "total", "items": [resource, ...]}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetFolderItems", params_json)`.
 ///
@@ -337,7 +337,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_folder_items(params_json: *c
 
 /// `YandexDisk.DeleteObject`: Deletes a file or folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `to_trash`, `wait`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `to_trash`, `wait`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{}` once deleted (the operation link when `wait` is false and the service works asynchronously); release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.DeleteObject", params_json)`.
 ///
@@ -352,7 +352,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_delete_object(params_json: *cons
 
 /// `YandexDisk.CreateObjectCopy`: Copies a file or folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `from` (required), `to` (required), `overwrite`, `wait`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `from` (required), `to` (required), `overwrite`, `wait`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON of the copy; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.CreateObjectCopy", params_json)`.
 ///
@@ -367,7 +367,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_create_object_copy(params_json: 
 
 /// `YandexDisk.GetDownloadLink`: A signed link to download a file (no token needed to GET it).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is Link JSON: `{"href", "method", "templated"}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetDownloadLink", params_json)`.
 ///
@@ -382,7 +382,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_download_link(params_json: *
 
 /// `YandexDisk.GetFileUploadLink`: A signed link to PUT a file's bytes to (no token needed).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `overwrite`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `overwrite`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is Link JSON: `{"operation_id", "href", "method", "templated"}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetFileUploadLink", params_json)`.
 ///
@@ -397,7 +397,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_file_upload_link(params_json
 
 /// `YandexDisk.DownloadFile`: Downloads a file, streamed and verified against the size, md5 and sha256 the Disk reports; resumed after a broken connection.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `save_path`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `save_path`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is with save_path `{"path", "size", "md5", "sha256"}`; without `{"data_base64", "size", "md5", "sha256"}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.DownloadFile", params_json)`.
 ///
@@ -412,7 +412,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_download_file(params_json: *cons
 
 /// `YandexDisk.GetFilesList`: A flat list of the files on the Disk.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `limit`, `offset`, `media_type`, `sort_by_date`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `limit`, `offset`, `media_type`, `sort_by_date`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"items", "limit", "offset"?}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetFilesList", params_json)`.
 ///
@@ -427,7 +427,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_files_list(params_json: *con
 
 /// `YandexDisk.MoveObject`: Moves or renames a file or folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `from` (required), `to` (required), `overwrite`, `wait`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `from` (required), `to` (required), `overwrite`, `wait`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON at the new path; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.MoveObject", params_json)`.
 ///
@@ -442,7 +442,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_move_object(params_json: *const 
 
 /// `YandexDisk.UploadFile`: Uploads a file: the raw bytes are streamed to the upload link with no Authorization header, then the stored size and md5 are confirmed. A broken upload is checked (did it arrive whole?) before it is sent again with a fresh link.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `file`, `data_base64`, `overwrite`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `file`, `data_base64`, `overwrite`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON of the stored file; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.UploadFile", params_json)`.
 ///
@@ -457,7 +457,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_upload_file(params_json: *const 
 
 /// `YandexDisk.UploadFileInParts`: UploadFile for large files: the file is streamed in chunks in one PUT (Yandex documents no ranged upload), so memory stays bounded; after a broken connection the upload is confirmed or restarted with a new link.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `file`, `data_base64`, `chunk_size`, `overwrite`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `file`, `data_base64`, `chunk_size`, `overwrite`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON of the stored file; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.UploadFileInParts", params_json)`.
 ///
@@ -472,7 +472,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_upload_file_in_parts(params_json
 
 /// `YandexDisk.UploadFileByURL`: Makes Yandex Disk fetch a file from the Internet (sent once: Yandex does not retry and neither does the library).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `url` (required), `wait`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `url` (required), `wait`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is the operation link, or the resource JSON when `wait`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.UploadFileByURL", params_json)`.
 ///
@@ -487,7 +487,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_upload_file_by_url(params_json: 
 
 /// `YandexDisk.PublishObject`: Publishes a file or folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON with `public_key` and `public_url`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.PublishObject", params_json)`.
 ///
@@ -502,7 +502,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_publish_object(params_json: *con
 
 /// `YandexDisk.CancelObjectPublication`: Unpublishes a file or folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON without the public fields; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.CancelObjectPublication", params_json)`.
 ///
@@ -517,7 +517,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_cancel_object_publication(params
 
 /// `YandexDisk.GetPublishedObjectsList`: The published files and folders, newest first.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `limit`, `offset`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `limit`, `offset`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"items", "limit", "offset"}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetPublishedObjectsList", params_json)`.
 ///
@@ -532,7 +532,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_published_objects_list(param
 
 /// `YandexDisk.GetPublicObject`: Metadata of a public resource (no token needed).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `url` (required), `path`, `limit`, `offset`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `url` (required), `path`, `limit`, `offset`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetPublicObject", params_json)`.
 ///
@@ -547,7 +547,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_public_object(params_json: *
 
 /// `YandexDisk.GetDownloadLinkForPublicObject`: A download link of a public file (no token needed).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `url` (required), `path`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `url` (required), `path`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is Link JSON; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetDownloadLinkForPublicObject", params_json)`.
 ///
@@ -562,7 +562,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_download_link_for_public_obj
 
 /// `YandexDisk.SavePublicObjectToDisk`: Saves a public file or folder to this Disk.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `url` (required), `from`, `to`, `wait`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `url` (required), `from`, `to`, `wait`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON of the saved copy; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.SavePublicObjectToDisk", params_json)`.
 ///
@@ -577,7 +577,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_save_public_object_to_disk(param
 
 /// `YandexDisk.GetOperationStatus`: The state of an asynchronous operation.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `operation` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `operation` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"status": "in-progress" | "success" | "failed"}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetOperationStatus", params_json)`.
 ///
@@ -592,7 +592,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_operation_status(params_json
 
 /// `YandexDisk.GetTrashList`: What is in the Trash; items carry `origin_path` and `deleted`.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path`, `limit`, `offset`, `sort`, `fields`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path`, `limit`, `offset`, `sort`, `fields`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is trash resource JSON with `_embedded.items`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.GetTrashList", params_json)`.
 ///
@@ -607,7 +607,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_get_trash_list(params_json: *con
 
 /// `YandexDisk.RestoreFromTrash`: Restores an item from the Trash to where it was (or under `name`).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `name`, `overwrite`, `wait`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `name`, `overwrite`, `wait`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is resource JSON of the restored item; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.RestoreFromTrash", params_json)`.
 ///
@@ -622,7 +622,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_restore_from_trash(params_json: 
 
 /// `YandexDisk.ClearTrash`: Deletes items in the Trash for good.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path`, `wait`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path`, `wait`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.ClearTrash", params_json)`.
 ///
@@ -635,9 +635,9 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_clear_trash(params_json: *const 
     unsafe { call_method("YandexDisk.ClearTrash", params_json) }
 }
 
-/// `YandexDisk.UploadDirectory`: Uploads a folder tree. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.
+/// `YandexDisk.UploadDirectory`: Uploads a folder tree, up to transfers.concurrency files at once. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `path` (required), `overwrite`, `skip_unchanged`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `path` (required), `overwrite`, `skip_unchanged`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.UploadDirectory", params_json)`.
 ///
@@ -650,9 +650,9 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_upload_directory(params_json: *c
     unsafe { call_method("YandexDisk.UploadDirectory", params_json) }
 }
 
-/// `YandexDisk.DownloadDirectory`: Downloads a folder tree, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose md5 already matches are skipped.
+/// `YandexDisk.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose md5 already matches are skipped.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `local_dir` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `path` (required), `local_dir` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("YandexDisk.DownloadDirectory", params_json)`.
 ///
@@ -667,7 +667,7 @@ pub unsafe extern "C" fn diskbridge_yandex_disk_download_directory(params_json: 
 
 /// `Yandex360.GetOrganizations`: The organizations the token's user belongs to, every page (right `directory:read_organization`).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"organizations": [{"id", "name", ...}]}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Yandex360.GetOrganizations", params_json)`.
 ///
@@ -682,7 +682,7 @@ pub unsafe extern "C" fn diskbridge_yandex_360_get_organizations(params_json: *c
 
 /// `Yandex360.GetUsers`: The organization's employees, every page (an administrator's token with `directory:read_users`). Their `id` is the `user_id` of YandexID.ExchangeTokenForUser.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"users": [{"id", "nickname", "email", "name", "isAdmin", ...}]}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Yandex360.GetUsers", params_json)`.
 ///
@@ -697,7 +697,7 @@ pub unsafe extern "C" fn diskbridge_yandex_360_get_users(params_json: *const c_c
 
 /// `Yandex360.ActivateServiceApplications`: Turns service applications on for the organization (the owner's token with `ya360_security:service_applications_write`). Harmless when already on.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Yandex360.ActivateServiceApplications", params_json)`.
 ///
@@ -712,7 +712,7 @@ pub unsafe extern "C" fn diskbridge_yandex_360_activate_service_applications(par
 
 /// `Yandex360.DeactivateServiceApplications`: Turns service applications off: no more tokens are exchanged, and the list can only be cleared until they are turned on again.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Yandex360.DeactivateServiceApplications", params_json)`.
 ///
@@ -727,7 +727,7 @@ pub unsafe extern "C" fn diskbridge_yandex_360_deactivate_service_applications(p
 
 /// `Yandex360.GetServiceApplications`: The organization's service applications and the rights each may use (the owner's token with `ya360_security:service_applications_read`).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"applications": [{"id", "scopes"}]}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Yandex360.GetServiceApplications", params_json)`.
 ///
@@ -742,7 +742,7 @@ pub unsafe extern "C" fn diskbridge_yandex_360_get_service_applications(params_j
 
 /// `Yandex360.SetServiceApplications`: Replaces the whole list of service applications (the service refuses this while they are not activated, except clearing).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `applications` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `applications` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"applications": [{"id", "scopes"}]}`, the list as now registered; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Yandex360.SetServiceApplications", params_json)`.
 ///
@@ -757,7 +757,7 @@ pub unsafe extern "C" fn diskbridge_yandex_360_set_service_applications(params_j
 
 /// `Yandex360.AddServiceApplication`: Adds one service application, or replaces the rights of one already listed, keeping the others (reads the list, changes it, writes it all back).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `client_id` (required), `scopes` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `client_id` (required), `scopes` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"applications": [{"id", "scopes"}]}`, the list as now registered; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Yandex360.AddServiceApplication", params_json)`.
 ///
@@ -772,7 +772,7 @@ pub unsafe extern "C" fn diskbridge_yandex_360_add_service_application(params_js
 
 /// `Yandex360.RemoveServiceApplication`: Removes one service application, keeping the others; its tokens can no longer be exchanged. Removing one that is not listed changes nothing.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `client_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `org_id` (required), `client_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"applications": [{"id", "scopes"}]}`, the list as now registered; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Yandex360.RemoveServiceApplication", params_json)`.
 ///
@@ -922,7 +922,7 @@ pub unsafe extern "C" fn diskbridge_google_workspace_revoke_token(params_json: *
 
 /// `GoogleDrive.GetObjectInformation`: Everything Drive knows about a file or folder (`fields=*`).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is file JSON; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetObjectInformation", params_json)`.
 ///
@@ -937,7 +937,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_object_information(params_j
 
 /// `GoogleDrive.GetDirectoriesList`: Every folder (all pages; trashed ones left out), optionally filtered by name.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `drive_id`, `credentials`, `options`.
 /// Returns a reply envelope (never NULL) whose `result` is array of file JSON (folders), each with `files` when `detailed`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetDirectoriesList", params_json)`.
 ///
@@ -952,7 +952,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_directories_list(params_jso
 
 /// `GoogleDrive.GetFilesList`: Every file that is not a folder (all pages; trashed ones left out), optionally filtered by name and folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `drive_id`, `credentials`, `options`.
 /// Returns a reply envelope (never NULL) whose `result` is array of file JSON; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetFilesList", params_json)`.
 ///
@@ -967,7 +967,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_files_list(params_json: *co
 
 /// `GoogleDrive.UploadFile`: Uploads a file: one multipart/related request up to `resumable_threshold`, a resumable upload above it (chunks of `chunk_size`, resumed from the offset Drive confirms after a failure, a new session if Drive lost it). The stored file's md5 is checked against what was sent.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file`, `description`, `data_base64`, `chunk_size`, `resumable_threshold`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file`, `description`, `data_base64`, `chunk_size`, `resumable_threshold`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is file JSON of the stored file; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.UploadFile", params_json)`.
 ///
@@ -982,7 +982,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_upload_file(params_json: *const
 
 /// `GoogleDrive.UpdateFile`: Replaces a file's content (and optionally its name), as UploadFile sends it; the new content's md5 is checked.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `file`, `new_name`, `data_base64`, `chunk_size`, `resumable_threshold`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `file`, `new_name`, `data_base64`, `chunk_size`, `resumable_threshold`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is file JSON of the updated file; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.UpdateFile", params_json)`.
 ///
@@ -997,7 +997,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_update_file(params_json: *const
 
 /// `GoogleDrive.DownloadFile`: Downloads a file, streamed and resumed with Range after a broken connection, and verified against Drive's size, md5Checksum and sha256Checksum before anything is replaced. Google Docs, Sheets and Slides have no bytes of their own: use ExportFile.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `save_path`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `save_path`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is with save_path `{"path", "size", "md5", "sha256"}`; without `{"data_base64", "size", "md5", "sha256"}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DownloadFile", params_json)`.
 ///
@@ -1012,7 +1012,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_download_file(params_json: *con
 
 /// `GoogleDrive.ExportFile`: Exports a Google document (Docs, Sheets, Slides) to a format; up to 10 MB, as Drive allows.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `mime_type` (required), `save_path`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `mime_type` (required), `save_path`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is as DownloadFile; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.ExportFile", params_json)`.
 ///
@@ -1027,7 +1027,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_export_file(params_json: *const
 
 /// `GoogleDrive.CreateFolder`: Creates a folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `name` (required), `parent`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `name` (required), `parent`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is file JSON of the folder; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.CreateFolder", params_json)`.
 ///
@@ -1042,7 +1042,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_create_folder(params_json: *con
 
 /// `GoogleDrive.CopyObject`: Copies a file (folders cannot be copied).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `new_name`, `new_parent`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `new_name`, `new_parent`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is file JSON of the copy; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.CopyObject", params_json)`.
 ///
@@ -1057,7 +1057,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_copy_object(params_json: *const
 
 /// `GoogleDrive.DeleteObject`: Deletes a file or folder for good, bypassing the trash (MoveToTrash keeps it restorable).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DeleteObject", params_json)`.
 ///
@@ -1087,7 +1087,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_file_description(params_jso
 
 /// `GoogleDrive.CreateComment`: Adds a comment to a file.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `comment` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `comment` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is comment JSON; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.CreateComment", params_json)`.
 ///
@@ -1102,7 +1102,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_create_comment(params_json: *co
 
 /// `GoogleDrive.GetComment`: One comment of a file.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `comment_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `comment_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is comment JSON; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetComment", params_json)`.
 ///
@@ -1117,7 +1117,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_comment(params_json: *const
 
 /// `GoogleDrive.GetCommentList`: Every comment of a file (all pages).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"kind": "drive#commentList", "comments": [...]}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetCommentList", params_json)`.
 ///
@@ -1132,7 +1132,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_comment_list(params_json: *
 
 /// `GoogleDrive.DeleteComment`: Deletes a comment.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `comment_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `comment_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DeleteComment", params_json)`.
 ///
@@ -1147,7 +1147,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_delete_comment(params_json: *co
 
 /// `GoogleDrive.MoveToTrash`: Moves a file or folder to the trash (restorable; EmptyTrash deletes for good).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is file JSON with `trashed: true`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.MoveToTrash", params_json)`.
 ///
@@ -1162,7 +1162,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_move_to_trash(params_json: *con
 
 /// `GoogleDrive.EmptyTrash`: Deletes for good everything the user owns in the trash.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.EmptyTrash", params_json)`.
 ///
@@ -1177,7 +1177,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_empty_trash(params_json: *const
 
 /// `GoogleDrive.CreatePermission`: Shares a file or folder.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `role` (required), `type` (required), `email`, `domain`, `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `role` (required), `type` (required), `email`, `domain`, `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is permission JSON; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.CreatePermission", params_json)`.
 ///
@@ -1192,7 +1192,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_create_permission(params_json: 
 
 /// `GoogleDrive.GetPermissions`: Everyone a file or folder is shared with (all pages).
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{"kind": "drive#permissionList", "permissions": [...]}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetPermissions", params_json)`.
 ///
@@ -1207,7 +1207,7 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_permissions(params_json: *c
 
 /// `GoogleDrive.DeletePermission`: Stops sharing with one grantee.
 ///
-/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `permission_id` (required), `credentials`, `options`.
+/// Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `permission_id` (required), `credentials`, `options`, `credentials_file`.
 /// Returns a reply envelope (never NULL) whose `result` is `{}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DeletePermission", params_json)`.
 ///
@@ -1218,4 +1218,49 @@ pub unsafe extern "C" fn diskbridge_google_drive_get_permissions(params_json: *c
 pub unsafe extern "C" fn diskbridge_google_drive_delete_permission(params_json: *const c_char) -> *mut c_char {
     // SAFETY: forwarded contract.
     unsafe { call_method("GoogleDrive.DeletePermission", params_json) }
+}
+
+/// `GoogleDrive.GetSharedDrives`: Every shared drive the account is a member of (all pages). A service account has no storage of its own: it backs up into a shared drive it is a member of (`drive_id`).
+///
+/// Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is array of drive JSON (`id`, `name`, …); release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetSharedDrives", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_get_shared_drives(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.GetSharedDrives", params_json) }
+}
+
+/// `GoogleDrive.UploadDirectory`: Uploads a folder tree into a Drive folder, making subfolders by name, up to transfers.concurrency files at once. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token, a quota or an unreachable service stops the call.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `folder_id`, `drive_id`, `overwrite`, `skip_unchanged`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.UploadDirectory", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_upload_directory(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.UploadDirectory", params_json) }
+}
+
+/// `GoogleDrive.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names are refused in `errors` and the rest goes on, as are Google documents (ExportFile exports them); files whose checksums already match are skipped.
+///
+/// Parameters: `params_json`, a JSON object with `token`, `folder_id`, `local_dir` (required), `drive_id`, `credentials`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
+/// `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DownloadDirectory", params_json)`.
+///
+/// # Safety
+/// `params_json` must be NULL or a NUL-terminated string valid during the call.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn diskbridge_google_drive_download_directory(params_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract.
+    unsafe { call_method("GoogleDrive.DownloadDirectory", params_json) }
 }

@@ -164,7 +164,7 @@ fn into_c_reply(reply: String) -> *mut c_char {
 pub fn render_exports() -> String {
     let mut out = String::from(
         "//! One C export per registered method, generated from the registry by\n\
-         //! `DISKBRIDGE_BLESS=1 cargo test --test generated`; do not edit by hand.\n\n\
+         //! `scripts/regenerate.sh`; do not edit by hand.\n\n\
          use std::ffi::c_char;\n\n\
          use super::call_method;\n",
     );

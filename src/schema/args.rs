@@ -116,13 +116,23 @@ pub(crate) fn decode(method: &Method, params: &Map<String, Value>) -> Result<Arg
             args.values.insert(param.key, default);
         }
     }
+    let has = |key: &str| args.values.contains_key(key);
     if matches!(method.auth, Auth::Yandex | Auth::Google)
-        && !args.values.contains_key("token")
-        && !args.values.contains_key("credentials")
+        && !has("token")
+        && !has("credentials")
+        && !has("credentials_file")
     {
         return Err(Error::invalid_params(format!(
-            "{} needs `token` (an access token) or `credentials`",
+            "{} needs `token` (an access token), `credentials` or `credentials_file`",
             method.full_name()
+        )));
+    }
+    if let Some(other) = ["token", "credentials"]
+        .into_iter()
+        .find(|key| has("credentials_file") && has(key))
+    {
+        return Err(Error::invalid_params(format!(
+            "`credentials_file` and `{other}` are given together: give one of them (the file holds the tokens)"
         )));
     }
     Ok(args)

@@ -7,8 +7,8 @@ use super::{Method, Origin, Param, ParamType, Presence};
 pub(crate) fn methods_markdown(methods: &[&Method]) -> String {
     let mut out = String::from(
         "# Methods\n\n\
-         Generated from the registry (`cargo test` fails when this file is stale; \
-         `DISKBRIDGE_BLESS=1 cargo test --test generated` rewrites it). Call any method with \
+         Generated from the registry by `scripts/regenerate.sh` (the test command fails when \
+         this file is stale). Call any method with \
          `diskbridge_call(\"Module.Function\", params_json)` or its own export. Keys are matched \
          case-insensitively and may also be given by their OPI English or Russian names; \
          booleans accept \"true\"/\"false\" and numbers numeric strings. Every method accepts \

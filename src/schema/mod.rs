@@ -101,6 +101,11 @@ pub const CREDENTIALS: Param = Param::new(
     "Instead of `token`: {access_token?, refresh_token, client_id, client_secret, expires_at?}, or {access_token?, client_id, client_secret, subject: {user_id} or {user_email}, expires_at?} for a Yandex 360 service application; refreshed (or exchanged again) when needed and returned in the reply.",
 )
 .secret();
+/// Credentials kept in a file that any number of processes share (docs/design.md §6).
+pub const CREDENTIALS_FILE: Param = Param::string(
+    "credentials_file",
+    "Instead of `token` or `credentials`: the path of a JSON file holding the credentials, readable by its owner only. The library reads it under a lock, renews the tokens when needed while holding the lock and writes them back (atomically, owner-only), so any number of processes and threads share one sign-in; the reply's `credentials_saved_to` says when it did.",
+);
 /// Per-call configuration overrides, accepted by every method.
 pub const OPTIONS: Param = Param::new(
     "options",
@@ -113,8 +118,9 @@ impl Method {
         format!("{}.{}", self.module, self.name)
     }
 
-    /// Every parameter in positional (OPI) order: `token` and `credentials` first for API
-    /// methods, then the method's own, then `options`.
+    /// Every parameter in positional (OPI) order: `token` first for API methods, then the
+    /// method's own, `credentials`, `options`, and last `credentials_file` (added after the
+    /// others, so their positions stay where 1C code has them).
     pub fn all_params(&self) -> Vec<&'static Param> {
         let mut params: Vec<&'static Param> = Vec::new();
         if self.auth != Auth::None {
@@ -125,6 +131,9 @@ impl Method {
             params.push(&CREDENTIALS);
         }
         params.push(&OPTIONS);
+        if self.auth != Auth::None {
+            params.push(&CREDENTIALS_FILE);
+        }
         params
     }
 

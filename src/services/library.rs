@@ -45,7 +45,7 @@ pub(crate) const METHODS: &[Method] = &[
             Param::new("endpoints", ParamType::Object, "Base URLs per service: yandex_oauth, yandex_login, yandex_disk, yandex_360, google_accounts, google_oauth, google_apis."),
             Param::string("sandbox", "A sandbox base URL: every endpoint goes to it."),
             Param::new("allow_insecure_http", ParamType::Bool, "Allow plain http:// to hosts other than loopback."),
-            Param::new("timeouts", ParamType::Object, "{connect_s, read_s, total_s, min_rate_kib_s}."),
+            Param::new("timeouts", ParamType::Object, "{connect_s, read_s, total_s, min_rate_kib_s, lock_s}."),
             Param::new("retries", ParamType::Object, "{max_attempts, base_delay_ms, max_delay_ms, max_retry_after_s}."),
             Param::string("proxy", "Proxy URL, or \"none\"; absent: the environment's."),
             Param::string("ca_file", "PEM file of extra root certificates."),
@@ -54,7 +54,7 @@ pub(crate) const METHODS: &[Method] = &[
             Param::new(
                 "transfers",
                 ParamType::Object,
-                "{inline_max_bytes, upload_link_user_agent?, operation_timeout_s}.",
+                "{inline_max_bytes, upload_link_user_agent (null: user_agent), operation_timeout_s, concurrency}.",
             ),
             Param::boolean("reset", "false", "Start from the defaults instead of the current settings."),
         ],

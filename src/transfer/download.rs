@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{AUTHORIZATION, CONTENT_RANGE, RANGE, USER_AGENT};
 use url::Url;
 
+use super::inside::check_inside;
 use super::pipeline::{Output, Pipeline, TempFile};
 use super::{hex, verify, Checksums, Expected, CHUNK};
 use crate::error::{Error, ErrorCode, Result};
@@ -35,8 +36,22 @@ pub(crate) enum Access {
 pub(crate) enum Sink {
     /// Replace this file atomically once the bytes are verified.
     File(PathBuf),
+    /// As `File`, for a target inside `root` that others may be changing: the folders between
+    /// them are checked before the temporary file is made and before the rename (`inside`).
+    Inside { root: PathBuf, target: PathBuf },
     /// Keep the bytes in memory, up to the configured inline cap.
     Memory,
+}
+
+impl Sink {
+    /// The file to replace, and nothing on the way to it taken elsewhere.
+    fn checked_target(&self) -> Result<Option<&Path>> {
+        match self {
+            Sink::File(target) => Ok(Some(target)),
+            Sink::Inside { root, target } => check_inside(root, target).map(|()| Some(target.as_path())),
+            Sink::Memory => Ok(None),
+        }
+    }
 }
 
 pub(crate) struct Downloaded {
@@ -296,9 +311,9 @@ impl Landing {
         if let Some(cap) = cap.filter(|cap| expected.size.is_some_and(|size| size > *cap)) {
             return Err(too_large(cap));
         }
-        let (output, temp) = match sink {
-            Sink::Memory => (Output::Memory(Vec::new()), None),
-            Sink::File(target) => {
+        let (output, temp) = match sink.checked_target()? {
+            None => (Output::Memory(Vec::new()), None),
+            Some(target) => {
                 let path = temp_path(target);
                 let file = std::fs::OpenOptions::new()
                     .write(true)
@@ -401,7 +416,7 @@ impl Landing {
             Output::File(file) => file,
         };
         drop(file);
-        let (Sink::File(target), Some(temp)) = (sink, self.temp.as_mut()) else {
+        let (Some(target), Some(temp)) = (sink.checked_target()?, self.temp.as_mut()) else {
             unreachable!("a file output has a file sink and a temporary file")
         };
         tokio::fs::rename(&temp.path, &target)

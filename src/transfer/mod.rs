@@ -6,6 +6,7 @@
 
 mod checksums;
 mod download;
+mod inside;
 mod pipeline;
 mod source;
 mod upload;

@@ -52,8 +52,12 @@ pub(crate) async fn put(ctx: &Context, profile: &Profile, url: &Url, source: &So
     if let Some(error) = tally.local_error.take() {
         return Err(error);
     }
-    ctx.progress.check()?;
-    let reply = answer.map_err(|failure| failure_error(&reqwest::Method::PUT, url, profile, &failure))?;
+    // A cancel that came once the whole body was sent does not undo what the service did with
+    // it: an answer is returned as it is, and the caller says what really happened.
+    let reply = answer.map_err(|failure| {
+        let error = failure_error(&reqwest::Method::PUT, url, profile, &failure);
+        ctx.progress.check().err().unwrap_or(error)
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     ctx.log(
         Level::Info,
@@ -102,8 +106,11 @@ pub(crate) async fn send_range(
     }
     let started = Instant::now();
     let answer = read_reply(ctx, deadline, request.body(body)).await;
-    ctx.progress.check()?;
-    let reply = answer.map_err(|failure| failure_error(&method, url, profile, &failure))?;
+    // As in `put`: an answer is returned even when a cancel came after the body was sent.
+    let reply = answer.map_err(|failure| {
+        let error = failure_error(&method, url, profile, &failure);
+        ctx.progress.check().err().unwrap_or(error)
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     ctx.log(
         Level::Debug,

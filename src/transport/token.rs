@@ -18,4 +18,9 @@ pub(crate) trait TokenProvider: Send + Sync {
 
     /// The caller's credentials with the renewed tokens, for the reply, once they changed.
     fn refreshed_credentials(&self) -> Option<Value>;
+
+    /// The credentials file the renewed tokens were saved to, for the reply.
+    fn credentials_saved_to(&self) -> Option<String> {
+        None
+    }
 }

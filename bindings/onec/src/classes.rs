@@ -268,10 +268,13 @@ mod tests {
             return;
         }
         if std::env::var_os("DISKBRIDGE_BLESS").is_some() {
-            std::fs::write(&path, format!("{}{table}{}", &doc[..start], &doc[stop..])).expect("docs/1c.md is writable");
+            // scripts/regenerate.sh: replace the file at once, never leaving half of it.
+            let temporary = path.with_extension("regenerating");
+            std::fs::write(&temporary, format!("{}{table}{}", &doc[..start], &doc[stop..])).expect("docs/ is writable");
+            std::fs::rename(&temporary, &path).expect("docs/1c.md is writable");
             return;
         }
-        panic!("the member table of docs/1c.md is stale: run `DISKBRIDGE_BLESS=1 cargo test -p diskbridge-onec` and commit it");
+        panic!("stale generated files: docs/1c.md (the member table); run scripts/regenerate.sh and commit it");
     }
 
     #[test]
@@ -324,7 +327,18 @@ mod tests {
         let disk = class("YandexDisk").unwrap();
         let member = &disk.members[disk.find_member("UploadFile").unwrap()];
         let names: Vec<&str> = member.slots.iter().map(|s| s.name).collect();
-        assert_eq!(names, ["Token", "Path", "File", "Overwrite", "credentials", "options"]);
+        assert_eq!(
+            names,
+            [
+                "Token",
+                "Path",
+                "File",
+                "Overwrite",
+                "credentials",
+                "options",
+                "credentials_file"
+            ]
+        );
         assert!(member.slots[1].required());
         assert_eq!(member.slots[0].default, Some(Value::String(String::new())));
         assert_eq!(member.slots[3].default, Some(Value::Bool(false)));

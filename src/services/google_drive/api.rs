@@ -1,6 +1,8 @@
 //! Drive's request plumbing: IDs as path segments, requests with the call's token, paged
 //! listings and searches.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 use url::Url;
 
@@ -12,6 +14,10 @@ use crate::transport::{send_json, Context, Request};
 pub(super) const FOLDER_MIME: &str = "application/vnd.google-apps.folder";
 /// The largest page Drive gives for files (fewer round trips).
 const FILES_PAGE: &str = "1000";
+/// The most pages and items a list walked to its end may have (the items are kept in memory):
+/// a server giving more is taken for one that never ends.
+const MAX_PAGES: usize = 10_000;
+const MAX_ITEMS: usize = 200_000;
 
 /// A path segment: an ID as given, with anything that is not URL-safe escaped, so an odd ID
 /// cannot turn into another path or a query. Every ID that goes into a path comes through here:
@@ -34,9 +40,12 @@ pub(super) fn segment(id: &str) -> Result<String> {
     Ok(out)
 }
 
-/// A Drive v3 URL (`path` under `/drive/v3`).
+/// A Drive v3 URL (`path` under `/drive/v3`). Every call says it knows shared drives
+/// (`supportsAllDrives=true`): without it Drive acts as if their items did not exist.
 pub(super) fn api(ctx: &Context, path: &str) -> Result<Url> {
-    ctx.url(&ENDPOINT, &format!("/drive/v3{path}"))
+    let mut url = ctx.url(&ENDPOINT, &format!("/drive/v3{path}"))?;
+    url.query_pairs_mut().append_pair("supportsAllDrives", "true");
+    Ok(url)
 }
 
 /// `/files/{file_id}{suffix}` of the call's `file_id`.
@@ -50,7 +59,8 @@ pub(super) async fn send(ctx: &Context, request: Request) -> Result<Value> {
 }
 
 /// Every item of a paged list: follows `nextPageToken` until there is none (pages may be
-/// partial or empty before the end).
+/// partial or empty before the end). A token given twice (pages in a circle) or more than
+/// [`MAX_PAGES`] pages are an `invalid_response`.
 pub(super) async fn list_all(
     ctx: &Context,
     path: &str,
@@ -59,7 +69,14 @@ pub(super) async fn list_all(
 ) -> Result<Vec<Value>> {
     let mut items = Vec::new();
     let mut page_token: Option<String> = None;
+    let mut tokens = HashSet::new();
     loop {
+        if tokens.len() >= MAX_PAGES || items.len() > MAX_ITEMS {
+            let message = format!(
+                "Google Drive's list {path} goes on past {MAX_PAGES} pages or {MAX_ITEMS} items: a list that never ends"
+            );
+            return Err(PROFILE.invalid_response(message));
+        }
         let mut request = Request::get(&PROFILE, api(ctx, path)?);
         for (key, value) in query {
             request = request.query(key, value);
@@ -76,8 +93,10 @@ pub(super) async fn list_all(
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
         {
-            Some(next) if page_token.as_deref() == Some(next) => {
-                return Err(PROFILE.invalid_response("Google Drive answered the same page token twice"))
+            Some(next) if !tokens.insert(next.to_string()) => {
+                return Err(
+                    PROFILE.invalid_response("Google Drive's pages go round in a circle (a page token came back)")
+                )
             }
             Some(next) => page_token = Some(next.to_string()),
             None => return Ok(items),
@@ -90,12 +109,13 @@ pub(super) fn quoted(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-/// Files or folders (not trashed), by name and parent.
+/// Files or folders (not trashed), by name and parent, in My Drive or the shared drive
+/// `drive_id`.
 pub(super) async fn search(
     ctx: &Context,
     folders: bool,
-    name_contains: Option<&str>,
-    parent: Option<&str>,
+    (name_contains, parent): (Option<&str>, Option<&str>),
+    drive_id: Option<&str>,
 ) -> Result<Vec<Value>> {
     let mut q = format!(
         "mimeType {} {} and trashed = false",
@@ -108,12 +128,25 @@ pub(super) async fn search(
     if let Some(parent) = parent.filter(|p| !p.is_empty()) {
         q.push_str(&format!(" and {} in parents", quoted(parent)));
     }
-    let query = [
+    let mut query = vec![
         ("q", q),
         ("fields", "*".to_string()),
         ("pageSize", FILES_PAGE.to_string()),
     ];
+    query.extend(corpus(drive_id));
     list_all(ctx, "/files", &query, "files").await
+}
+
+/// The query that makes a list cover one shared drive (nothing for My Drive).
+pub(super) fn corpus(drive_id: Option<&str>) -> Vec<(&'static str, String)> {
+    match drive_id.filter(|id| !id.is_empty()) {
+        Some(id) => vec![
+            ("corpora", "drive".to_string()),
+            ("driveId", id.to_string()),
+            ("includeItemsFromAllDrives", "true".to_string()),
+        ],
+        None => Vec::new(),
+    }
 }
 
 #[cfg(test)]

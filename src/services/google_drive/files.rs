@@ -11,6 +11,7 @@ use crate::transport::Request;
 /// The largest page Drive gives for comments and permissions (fewer round trips).
 const COMMENTS_PAGE: &str = "100";
 const PERMISSIONS_PAGE: &str = "100";
+const DRIVES_PAGE: &str = "100";
 
 pub(super) async fn get_object_information(call: Call) -> Result<Value> {
     let request = Request::get(&PROFILE, api(&call.ctx, &file_path(&call.args, "")?)?).query("fields", "*");
@@ -19,11 +20,12 @@ pub(super) async fn get_object_information(call: Call) -> Result<Value> {
 
 pub(super) async fn get_directories_list(call: Call) -> Result<Value> {
     let name = call.args.opt_str("name_contains");
-    let mut folders = search(&call.ctx, true, name, None).await?;
+    let drive_id = call.args.opt_str("drive_id");
+    let mut folders = search(&call.ctx, true, (name, None), drive_id).await?;
     if call.args.bool("detailed") {
         for folder in &mut folders {
             let id = folder.get("id").and_then(Value::as_str).unwrap_or("").to_string();
-            let files = search(&call.ctx, false, None, Some(&id)).await?;
+            let files = search(&call.ctx, false, (None, Some(&id)), drive_id).await?;
             folder["files"] = Value::Array(files);
         }
     }
@@ -32,14 +34,15 @@ pub(super) async fn get_directories_list(call: Call) -> Result<Value> {
 
 pub(super) async fn get_files_list(call: Call) -> Result<Value> {
     let args = &call.args;
-    let files = search(
-        &call.ctx,
-        false,
-        args.opt_str("name_contains"),
-        args.opt_str("directory"),
-    )
-    .await?;
+    let filter = (args.opt_str("name_contains"), args.opt_str("directory"));
+    let files = search(&call.ctx, false, filter, args.opt_str("drive_id")).await?;
     Ok(Value::Array(files))
+}
+
+pub(super) async fn get_shared_drives(call: Call) -> Result<Value> {
+    let query = [("pageSize", DRIVES_PAGE.to_string())];
+    let drives = list_all(&call.ctx, "/drives", &query, "drives").await?;
+    Ok(Value::Array(drives))
 }
 
 pub(super) async fn create_folder(call: Call) -> Result<Value> {

@@ -11,12 +11,14 @@
 mod api;
 mod download;
 mod files;
+mod folders;
 mod profile;
 mod resumable;
 mod upload;
 
 use download::{download_file, export_file};
 use files::*;
+use folders::{download_directory, upload_directory};
 use upload::{update_file, upload_file};
 
 use crate::schema::{handler, Auth, Method, Origin, Param, ParamType};
@@ -51,6 +53,14 @@ const NAME_CONTAINS: Param = Param::string(
     "Only items whose name contains this text (Drive matches word prefixes).",
 )
 .opi("NameContains", "ИмяСодержит", "query");
+const DRIVE_ID: Param = Param::string(
+    "drive_id",
+    "A shared drive's ID (GetSharedDrives lists them): work in that drive instead of My Drive.",
+);
+const FOLDER_ID: Param = Param::string(
+    "folder_id",
+    "The Drive folder's ID (default: the shared drive's root with `drive_id`, else My Drive's root).",
+);
 
 pub(crate) const METHODS: &[Method] = &[
     Method {
@@ -75,6 +85,7 @@ pub(crate) const METHODS: &[Method] = &[
         params: &[
             NAME_CONTAINS,
             Param::boolean("detailed", "false", "Add each folder's files under `files`.").opi("Detailed", "Подробно", "depth"),
+            DRIVE_ID,
         ],
         doc: "Every folder (all pages; trashed ones left out), optionally filtered by name.",
         result: "array of file JSON (folders), each with `files` when `detailed`",
@@ -90,6 +101,7 @@ pub(crate) const METHODS: &[Method] = &[
         params: &[
             NAME_CONTAINS,
             Param::string("directory", "Only the files directly in this folder (its ID, or `root`).").opi("Directory", "Каталог", "catalog"),
+            DRIVE_ID,
         ],
         doc: "Every file that is not a folder (all pages; trashed ones left out), optionally filtered by name and folder.",
         result: "array of file JSON",
@@ -339,5 +351,51 @@ pub(crate) const METHODS: &[Method] = &[
         doc: "Stops sharing with one grantee.",
         result: "`{}`",
         handler: handler!(delete_permission),
+    },
+    Method {
+        module: MODULE,
+        name: "GetSharedDrives",
+        name_ru: "ПолучитьСписокОбщихДисков",
+        aliases: &[],
+        origin: Origin::New,
+        auth: Auth::Google,
+        params: &[],
+        doc: "Every shared drive the account is a member of (all pages). A service account has no storage of its own: it backs up into a shared drive it is a member of (`drive_id`).",
+        result: "array of drive JSON (`id`, `name`, …)",
+        handler: handler!(get_shared_drives),
+    },
+    Method {
+        module: MODULE,
+        name: "UploadDirectory",
+        name_ru: "ЗагрузитьКаталог",
+        aliases: &[],
+        origin: Origin::New,
+        auth: Auth::Google,
+        params: &[
+            Param::string("local_dir", "The local folder to upload (recursively).").required(),
+            FOLDER_ID,
+            DRIVE_ID,
+            Param::boolean("overwrite", "false", "Replace remote files whose content differs (a new version of the same file); without it they are reported in `errors`."),
+            Param::boolean("skip_unchanged", "true", "Skip files whose size and recorded modification time (appProperties) are unchanged without reading them, and files whose content is the same (then the new time is recorded)."),
+        ],
+        doc: "Uploads a folder tree into a Drive folder, making subfolders by name, up to transfers.concurrency files at once. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token, a quota or an unreachable service stops the call.",
+        result: "`{\"uploaded\", \"skipped\", \"bytes\", \"errors\": [{\"path\", \"code\", \"message\"}]}`",
+        handler: handler!(upload_directory),
+    },
+    Method {
+        module: MODULE,
+        name: "DownloadDirectory",
+        name_ru: "СкачатьКаталог",
+        aliases: &[],
+        origin: Origin::New,
+        auth: Auth::Google,
+        params: &[
+            Param::string("folder_id", "The Drive folder to download (recursively); with `drive_id` alone, the whole shared drive."),
+            Param::string("local_dir", "The local folder to write into (created when missing).").required(),
+            DRIVE_ID,
+        ],
+        doc: "Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names are refused in `errors` and the rest goes on, as are Google documents (ExportFile exports them); files whose checksums already match are skipped.",
+        result: "`{\"downloaded\", \"skipped\", \"bytes\", \"errors\": [{\"path\", \"code\", \"message\"}]}`",
+        handler: handler!(download_directory),
     },
 ];

@@ -61,7 +61,7 @@ pub(super) fn explain(mut error: Error) -> Error {
         .unwrap_or("");
     let hint = match reason {
         "storageQuotaExceeded" if text.contains("Service Account") => {
-            "a service account has no Drive storage of its own, so it cannot own files: upload into a shared drive, or act as a Workspace user (GetServiceAccountToken with `subject`)"
+            "a service account has no Drive storage of its own, so it cannot own files: upload into a shared drive it is a member of (GetSharedDrives lists them; give its id as `drive_id`, or a folder on it as the parent), or act as a Workspace user (GetServiceAccountToken with `subject`)"
         }
         "storageQuotaExceeded" => "the owner's Drive storage is full: free space (EmptyTrash counts) or get more storage",
         "dailyLimitExceeded" => "the project's daily Drive API limit is used up: try again tomorrow or raise the quota in the Google Cloud console",

@@ -202,6 +202,9 @@ impl<'a> Resumable<'a> {
         }
         let stalled = !self.ask && have <= self.offset;
         let progressed = have > self.offset;
+        // Asked where it stands, Drive holds every byte and still has not finished: a server
+        // that keeps saying so is asked again only after a wait, and a bounded number of times.
+        let unfinished = self.ask && have == self.total;
         if !self.ask && have < sent_through {
             let line = format!("Drive kept {have} of the {sent_through} bytes sent: going on from there");
             self.ctx.log(Level::Info, "transfer", &line);
@@ -214,6 +217,13 @@ impl<'a> Resumable<'a> {
         if stalled {
             let error = Error::new(ErrorCode::ServerError, "Drive kept none of the bytes of a chunk");
             return Ok(Step::Broke(error.with_service(PROFILE.id)));
+        }
+        if unfinished {
+            let message = format!(
+                "Drive holds all {} bytes of the upload but does not finish it",
+                self.total
+            );
+            return Ok(Step::Broke(PROFILE.invalid_response(message)));
         }
         Ok(Step::Moved { progressed })
     }

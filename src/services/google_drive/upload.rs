@@ -36,7 +36,8 @@ impl Target {
         let mut url = ctx.url(&ENDPOINT, &path)?;
         url.query_pairs_mut()
             .append_pair("uploadType", upload_type)
-            .append_pair("fields", "*");
+            .append_pair("fields", "*")
+            .append_pair("supportsAllDrives", "true");
         Ok(url)
     }
 
@@ -94,7 +95,7 @@ fn description_metadata(args: &Args) -> Result<Map<String, Value>> {
 }
 
 /// A media type for a file name, for the common kinds; Drive shows and previews by it.
-fn media_type_for(name: &str) -> &'static str {
+pub(super) fn media_type_for(name: &str) -> &'static str {
     let extension = Path::new(name)
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -118,21 +119,35 @@ fn media_type_for(name: &str) -> &'static str {
     }
 }
 
-struct UploadOptions {
-    chunk: u64,
-    threshold: u64,
+/// How a file is sent: in chunks of `chunk` bytes above `threshold`, else in one request.
+pub(super) struct UploadOptions {
+    pub chunk: u64,
+    pub threshold: u64,
 }
 
+impl Default for UploadOptions {
+    /// As the methods' `chunk_size` and `resumable_threshold` default.
+    fn default() -> UploadOptions {
+        UploadOptions {
+            chunk: DEFAULT_CHUNK,
+            threshold: DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+const DEFAULT_CHUNK: u64 = 8 * 1024 * 1024;
+const DEFAULT_THRESHOLD: u64 = 5 * 1024 * 1024;
+
 fn upload_options(args: &Args) -> Result<UploadOptions> {
-    let chunk = args.opt_u64("chunk_size").unwrap_or(8 * 1024 * 1024);
-    if chunk == 0 || chunk % CHUNK_UNIT != 0 {
+    let chunk = args.opt_u64("chunk_size").unwrap_or(DEFAULT_CHUNK);
+    if chunk == 0 || !chunk.is_multiple_of(CHUNK_UNIT) {
         return Err(Error::invalid_params(
             "`chunk_size` must be a multiple of 256 KiB (262144 bytes), as Drive requires",
         ));
     }
     Ok(UploadOptions {
         chunk,
-        threshold: args.opt_u64("resumable_threshold").unwrap_or(5 * 1024 * 1024),
+        threshold: args.opt_u64("resumable_threshold").unwrap_or(DEFAULT_THRESHOLD),
     })
 }
 
@@ -190,7 +205,7 @@ pub(super) async fn update_file(call: Call) -> Result<Value> {
 }
 
 /// Uploads the source and checks the stored file's size and md5 against what was sent.
-async fn upload(
+pub(super) async fn upload(
     ctx: &Context,
     target: Target,
     source: &Source,
@@ -255,7 +270,8 @@ async fn upload_multipart(
         .request(ctx, "multipart")?
         .bytes(format!("multipart/related; boundary={boundary}"), Bytes::from(body));
     let file = send(ctx, request).await?;
-    ctx.progress.report(data.len() as u64, data.len() as u64)?;
+    // Drive has the file: a cancel now cannot undo it, so the reply says what was stored.
+    let _ = ctx.progress.report(data.len() as u64, data.len() as u64);
     Ok((file, hashers.finish()))
 }
 

@@ -14,6 +14,9 @@ use crate::transport::{send, send_json, Context, Request};
 
 /// Items per page when the library walks a folder or a list to its end.
 const PAGE: u64 = 100;
+/// The most items a listing walked to its end may have (they are kept in memory): a server
+/// giving more is taken for one that never ends.
+const MAX_ITEMS: usize = 200_000;
 
 /// The Disk path a parameter names, canonical (`disk_path`). An empty one is refused: the root
 /// is named explicitly (`/`, `disk:/`, `app:/`), never by leaving a path out, so a variable
@@ -73,6 +76,7 @@ pub(super) fn api_request(
         reqwest::Method::GET => Request::get(&PROFILE, url),
         reqwest::Method::PUT => Request::put(&PROFILE, url),
         reqwest::Method::DELETE => Request::delete(&PROFILE, url),
+        reqwest::Method::PATCH => Request::patch(&PROFILE, url),
         _ => Request::post(&PROFILE, url),
     };
     Ok(if ctx.auth.is_some() {
@@ -106,6 +110,14 @@ pub(super) async fn resource(ctx: &Context, path: &str, fields: Option<&str>) ->
         query.push(("fields", fields.to_string()));
     }
     get(ctx, "/resources", &query).await
+}
+
+/// Merges `properties` into the resource's `custom_properties` (`PATCH /resources`) and returns
+/// the resource.
+pub(super) async fn set_custom_properties(ctx: &Context, path: &str, properties: &Value) -> Result<Value> {
+    let request = api_request(ctx, reqwest::Method::PATCH, "/resources", &[("path", path.to_string())])?
+        .json(json!({"custom_properties": properties}));
+    send_json(ctx, &request).await
 }
 
 /// The resource at `path`, or None when the Disk says it does not exist.
@@ -272,7 +284,9 @@ pub(super) async fn make_folder(ctx: &Context, path: &str, existing_ok: bool) ->
     }
 }
 
-/// Every item of a folder, page by page, and the folder's canonical path.
+/// Every item of a folder, page by page, and the folder's canonical path. A server that
+/// ignores `offset` (a page with nothing new) or never stops (more than [`MAX_ITEMS`]) is an
+/// `invalid_response`; an item met twice (the folder changed between pages) is taken once.
 pub(super) async fn folder_items(
     ctx: &Context,
     path: &str,
@@ -281,11 +295,17 @@ pub(super) async fn folder_items(
 ) -> Result<(Vec<Value>, String)> {
     let mut items = Vec::new();
     let mut canonical = path.to_string();
+    let mut seen = HashSet::new();
+    let mut offset = 0u64;
     loop {
+        if items.len() >= MAX_ITEMS {
+            let message = format!("more than {MAX_ITEMS} items in one folder ({path}): a listing that never ends");
+            return Err(invalid_answer(&message));
+        }
         let mut query = vec![
             ("path", path.to_string()),
             ("limit", PAGE.to_string()),
-            ("offset", items.len().to_string()),
+            ("offset", offset.to_string()),
         ];
         query.extend(sort.map(|sort| ("sort", sort.to_string())));
         query.extend(fields.map(|fields| ("fields", fields.to_string())));
@@ -303,11 +323,29 @@ pub(super) async fn folder_items(
             .unwrap_or_default();
         let total = embedded.get("total").and_then(Value::as_u64).unwrap_or(0);
         let count = batch.len() as u64;
-        items.extend(batch);
-        if count < PAGE || items.len() as u64 >= total {
+        offset += count;
+        let before = items.len();
+        for item in batch {
+            if item_key(&item).is_none_or(|key| seen.insert(key)) {
+                items.push(item);
+            }
+        }
+        if count < PAGE || offset >= total {
             return Ok((items, canonical));
         }
+        if items.len() == before {
+            let message = format!("the same page of {path} again (offset {offset} ignored)");
+            return Err(invalid_answer(&message));
+        }
     }
+}
+
+/// What tells two items of a listing apart: their path, else their name (None when `fields`
+/// left neither).
+fn item_key(item: &Value) -> Option<String> {
+    ["path", "name"]
+        .iter()
+        .find_map(|key| item.get(*key).and_then(Value::as_str).map(String::from))
 }
 
 /// The names in a folder; none when it does not exist (yet).
@@ -322,8 +360,9 @@ pub(super) async fn names_in(ctx: &Context, folder: &str) -> Result<HashSet<Stri
     }
 }
 
-/// The upload link, asked for with transfers.upload_link_user_agent when configured: the rate
-/// of the upload is fixed when the link is issued, by the agent that asked (docs/peers.md).
+/// The upload link, asked for with transfers.upload_link_user_agent (by default the Disk desktop
+/// client's) unless it is null: the rate of the upload is fixed when the link is issued, by the
+/// agent that asked (docs/peers.md §3).
 pub(super) async fn upload_link(ctx: &Context, path: &str, overwrite: bool) -> Result<Value> {
     let mut request = api_request(
         ctx,

@@ -7,10 +7,13 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
-use super::api::{get, invalid_answer, path_arg, resource, resource_if_any, upload_link, wait_for_operation};
+use super::api::{
+    get, invalid_answer, path_arg, resource, resource_if_any, set_custom_properties, upload_link, wait_for_operation,
+};
 use super::profile::PROFILE;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
+use crate::progress::Progress;
 use crate::schema::Call;
 use crate::services::params;
 use crate::transfer::{self, Checksums, Downloaded, Expected, Sent, Sink, Source};
@@ -24,7 +27,7 @@ pub(super) async fn upload_file(call: Call) -> Result<Value> {
     }
     let source = params::source(&call.args)?;
     let path = path_arg(&call.args, "path")?;
-    upload(&call.ctx, &path, &source, call.args.bool("overwrite")).await
+    upload(&call.ctx, &path, &source, call.args.bool("overwrite"), None).await
 }
 
 /// What one PUT to an upload link came to.
@@ -36,9 +39,15 @@ enum Put {
 }
 
 /// Uploads `source` to `path` and returns the stored resource once its size and md5 match what
-/// was sent. Every attempt asks for a fresh link: a failed one is not reused (docs/protocols.md
-/// §2.4).
-pub(super) async fn upload(ctx: &Context, path: &str, source: &Source, overwrite: bool) -> Result<Value> {
+/// was sent, with `properties` merged into its `custom_properties` when given. Every attempt
+/// asks for a fresh link: a failed one is not reused (docs/protocols.md §2.4).
+pub(super) async fn upload(
+    ctx: &Context,
+    path: &str,
+    source: &Source,
+    overwrite: bool,
+    properties: Option<&Value>,
+) -> Result<Value> {
     let retry = ctx.retry();
     // The source's checksums, once a broken upload needed them.
     let mut local: Option<Checksums> = None;
@@ -47,7 +56,7 @@ pub(super) async fn upload(ctx: &Context, path: &str, source: &Source, overwrite
         attempt += 1;
         // After a broken upload the file may be there, partly or whole: it is replaced.
         let link = upload_link(ctx, path, overwrite || attempt > 1 && local.is_some()).await?;
-        let failure = match put_to_link(ctx, path, &link, source, &mut local).await? {
+        let failure = match put_to_link(ctx, (path, properties), &link, source, &mut local).await? {
             Put::Stored(stored) => return Ok(stored),
             Put::Again(error) => error,
         };
@@ -64,10 +73,11 @@ pub(super) async fn upload(ctx: &Context, path: &str, source: &Source, overwrite
 }
 
 /// PUTs the source to the link, then waits for the Disk's operation and confirms what it
-/// stored. A broken connection may still have delivered the whole file: the Disk is asked.
+/// stored (setting `properties` on the way). A broken connection may still have delivered the
+/// whole file: the Disk is asked.
 async fn put_to_link(
     ctx: &Context,
-    path: &str,
+    (path, properties): (&str, Option<&Value>),
     link: &Value,
     source: &Source,
     local: &mut Option<Checksums>,
@@ -79,12 +89,13 @@ async fn put_to_link(
     let href = Url::parse(href).map_err(|_| invalid_answer("an unusable upload href"))?;
     match transfer::put(ctx, &PROFILE, &href, source).await {
         Ok((reply, sent)) if (200..=202).contains(&reply.status) => {
+            let ctx = &past_cancelling(ctx);
             if reply.status == 202 {
                 if let Some(operation) = link.get("operation_id").and_then(Value::as_str) {
                     wait_for_operation(ctx, operation).await?;
                 }
             }
-            confirm_upload(ctx, path, &sent).await.map(Put::Stored)
+            confirm_upload(ctx, path, &sent, properties).await.map(Put::Stored)
         }
         Ok((reply, _)) if reply.status >= 500 => Ok(Put::Again(PROFILE.error(&reply))),
         Ok((reply, _)) => Err(PROFILE.error(&reply)),
@@ -96,7 +107,10 @@ async fn put_to_link(
             if let Some(stored) = arrived_whole(ctx, path, &sums).await? {
                 let line = "the upload's answer was lost, but the file arrived whole: not sent again";
                 ctx.log(Level::Info, "transfer", line);
-                return Ok(Put::Stored(stored));
+                return match properties {
+                    Some(properties) => set_custom_properties(ctx, path, properties).await.map(Put::Stored),
+                    None => Ok(Put::Stored(stored)),
+                };
             }
             *local = Some(sums);
             Ok(Put::Again(error))
@@ -122,12 +136,25 @@ async fn arrived_whole(ctx: &Context, path: &str, sums: &Checksums) -> Result<Op
     }
 }
 
-/// Reads the stored resource back and checks its size and md5 against what was sent. The md5
-/// may lag behind the upload for a moment (rclone waits for it too), so it is asked again.
-async fn confirm_upload(ctx: &Context, path: &str, sent: &Sent) -> Result<Value> {
+/// The context of what follows once the Disk has every byte of an upload: a cancel can no
+/// longer undo the upload, so it is not honoured and the reply says what was stored rather than
+/// "cancelled, nothing left". The waits that follow are bounded (the operation by
+/// transfers.operation_timeout_s, the md5 by 10 s).
+fn past_cancelling(ctx: &Context) -> Context {
+    ctx.with_progress(Progress::default())
+}
+
+/// Reads the stored resource back (through the PATCH that sets `properties`, when given) and
+/// checks its size and md5 against what was sent. The md5 may lag behind the upload for a moment
+/// (rclone waits for it too), so it is asked again.
+async fn confirm_upload(ctx: &Context, path: &str, sent: &Sent, properties: Option<&Value>) -> Result<Value> {
     let mut waited = Duration::ZERO;
+    let mut properties = properties;
     loop {
-        let stored = resource(ctx, path, None).await?;
+        let stored = match properties.take() {
+            Some(properties) => set_custom_properties(ctx, path, properties).await?,
+            None => resource(ctx, path, None).await?,
+        };
         let size = stored.get("size").and_then(Value::as_u64);
         match stored.get("md5").and_then(Value::as_str) {
             Some(md5) if size == Some(sent.size) && md5.eq_ignore_ascii_case(&sent.md5) => return Ok(stored),

@@ -1,5 +1,5 @@
-//! The tokens of Yandex API methods: `Authorization: OAuth <token>`, and `credentials` renewed
-//! by a refresh at Yandex OAuth, or — for a Yandex 360 service application, whose credentials
+//! The tokens of Yandex API methods: `Authorization: OAuth <token>`, and `credentials` (given,
+//! or in a `credentials_file`) renewed by a refresh at Yandex OAuth, or — for a Yandex 360 service application, whose credentials
 //! name an employee instead of holding a refresh token — by a new exchange for that employee.
 
 use std::sync::Arc;
@@ -9,28 +9,24 @@ use serde_json::{Map, Value};
 
 use super::exchange::{exchange_shared, Subject};
 use super::profile::REFRESH;
-use crate::auth::{check_credentials, GrantRefresh, Session, SubjectRule, TokenSource};
+use crate::auth::{check_credentials, session, GrantRefresh, SubjectRule, TokenSource};
 use crate::error::Result;
 use crate::oauth::TokenSet;
 use crate::schema::Args;
 use crate::transport::{Context, TokenProvider};
 
-/// The token provider of a Yandex method's `token` or `credentials`; none for an `optional`
-/// sign-in (public resources) given neither.
+/// The token provider of a Yandex method's `token`, `credentials` or `credentials_file`; none
+/// for an `optional` sign-in (public resources) given none of them.
 pub(crate) fn token_provider(args: &Args, optional: bool) -> Result<Option<Arc<dyn TokenProvider>>> {
     let credentials = match args.value("credentials") {
         Some(Value::Object(map)) => Some(map),
         _ => None,
     };
-    let token = args.opt_str("token");
-    if optional && token.is_none() && credentials.is_none() {
+    let (token, file) = (args.opt_str("token"), args.opt_str("credentials_file"));
+    if optional && token.is_none() && credentials.is_none() && file.is_none() {
         return Ok(None);
     }
-    let renewal = match credentials {
-        Some(map) => Some((map.clone(), source_for(map)?)),
-        None => None,
-    };
-    Ok(Some(Session::new("OAuth", token, renewal)))
+    Ok(Some(session("OAuth", token, credentials, file, source_for)?))
 }
 
 /// Checks the credentials and picks how they are renewed.
