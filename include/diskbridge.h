@@ -910,7 +910,7 @@ char *diskbridge_google_drive_get_object_information(const char *params_json);
 /**
  * `GoogleDrive.GetDirectoriesList`: Every folder (all pages; trashed ones left out), optionally filtered by name.
  *
- * Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `drive_id`, `credentials`, `options`.
+ * Parameters: `params_json`, a JSON object with `token`, `name_contains`, `detailed`, `drive_id`, `credentials`, `options`, `credentials_file`.
  * Returns a reply envelope (never NULL) whose `result` is array of file JSON (folders), each with `files` when `detailed`; release it with
  * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetDirectoriesList", params_json)`.
  *
@@ -923,7 +923,7 @@ char *diskbridge_google_drive_get_directories_list(const char *params_json);
 /**
  * `GoogleDrive.GetFilesList`: Every file that is not a folder (all pages; trashed ones left out), optionally filtered by name and folder.
  *
- * Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `drive_id`, `credentials`, `options`.
+ * Parameters: `params_json`, a JSON object with `token`, `name_contains`, `directory`, `drive_id`, `credentials`, `options`, `credentials_file`.
  * Returns a reply envelope (never NULL) whose `result` is array of file JSON; release it with
  * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetFilesList", params_json)`.
  *
@@ -1157,7 +1157,7 @@ char *diskbridge_google_drive_delete_permission(const char *params_json);
 /**
  * `GoogleDrive.GetSharedDrives`: Every shared drive the account is a member of (all pages). A service account has no storage of its own: it backs up into a shared drive it is a member of (`drive_id`).
  *
- * Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`.
+ * Parameters: `params_json`, a JSON object with `token`, `credentials`, `options`, `credentials_file`.
  * Returns a reply envelope (never NULL) whose `result` is array of drive JSON (`id`, `name`, …); release it with
  * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.GetSharedDrives", params_json)`.
  *
@@ -1170,7 +1170,7 @@ char *diskbridge_google_drive_get_shared_drives(const char *params_json);
 /**
  * `GoogleDrive.UploadDirectory`: Uploads a folder tree into a Drive folder, making subfolders by name, up to transfers.concurrency files at once. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token, a quota or an unreachable service stops the call.
  *
- * Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `folder_id`, `drive_id`, `overwrite`, `skip_unchanged`, `credentials`, `options`.
+ * Parameters: `params_json`, a JSON object with `token`, `local_dir` (required), `folder_id`, `drive_id`, `overwrite`, `skip_unchanged`, `credentials`, `options`, `credentials_file`.
  * Returns a reply envelope (never NULL) whose `result` is `{"uploaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
  * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.UploadDirectory", params_json)`.
  *
@@ -1183,7 +1183,7 @@ char *diskbridge_google_drive_upload_directory(const char *params_json);
 /**
  * `GoogleDrive.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names are refused in `errors` and the rest goes on, as are Google documents (ExportFile exports them); files whose checksums already match are skipped.
  *
- * Parameters: `params_json`, a JSON object with `token`, `folder_id`, `local_dir` (required), `drive_id`, `credentials`, `options`.
+ * Parameters: `params_json`, a JSON object with `token`, `folder_id`, `local_dir` (required), `drive_id`, `credentials`, `options`, `credentials_file`.
  * Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
  * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DownloadDirectory", params_json)`.
  *
