@@ -109,7 +109,10 @@ fn main() {
         json!({"token": token, "file_id": file["id"], "save_path": target.to_str().unwrap()}),
     );
     let lib_down = t.elapsed().as_secs_f64();
-    assert_eq!(downloaded["md5"], file["md5Checksum"], "the round trip keeps the bytes");
+    assert_eq!(
+        downloaded["sha256"], file["sha256Checksum"],
+        "the round trip keeps the bytes"
+    );
     let rss_after = peak_rss_mib();
     std::fs::remove_file(&target).unwrap();
 
@@ -168,7 +171,7 @@ fn main() {
         mb_s(size, lib_up)
     );
     println!(
-        "download diskbridge {:8.1} MB/s ({lib_down:.2} s, md5 and sha256 verified)",
+        "download diskbridge {:8.1} MB/s ({lib_down:.2} s, sha256 verified)",
         mb_s(size, lib_down)
     );
     match curl_figures {

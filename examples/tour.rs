@@ -50,7 +50,7 @@ fn disk_tour(token: &Value) {
     let info = call("YandexDisk.GetDiskInformation", json!({"token": token}))["result"].clone();
     println!("{} of {} bytes used", info["used_space"], info["total_space"]);
 
-    step("YandexDisk.UploadFile: streamed, no token on the upload host, size and md5 confirmed");
+    step("YandexDisk.UploadFile: streamed, no token on the upload host, size and sha256 confirmed");
     call("YandexDisk.CreateFolder", json!({"token": token, "path": "/Tour"}));
     let stored = call(
         "YandexDisk.UploadFile",
@@ -58,8 +58,8 @@ fn disk_tour(token: &Value) {
     )["result"]
         .clone();
     println!(
-        "stored {} ({} bytes, md5 {})",
-        stored["path"], stored["size"], stored["md5"]
+        "stored {} ({} bytes, sha256 {})",
+        stored["path"], stored["size"], stored["sha256"]
     );
 
     step("YandexDisk.GetFolderItems: every item, all pages");
@@ -68,7 +68,7 @@ fn disk_tour(token: &Value) {
         println!("  {} {}", item["type"], item["name"]);
     }
 
-    step("YandexDisk.DownloadFile: verified by size, md5 and sha256, then renamed into place");
+    step("YandexDisk.DownloadFile: verified by size and sha256, then renamed into place");
     let copy = work.join("report-copy.txt");
     let downloaded = call(
         "YandexDisk.DownloadFile",
@@ -408,14 +408,14 @@ fn google_tour() {
         println!("{}  {}", item["id"], item["name"]);
     }
 
-    step("GoogleDrive.DownloadFile: streamed, verified against md5Checksum, replaced atomically");
+    step("GoogleDrive.DownloadFile: streamed, verified against sha256Checksum, replaced atomically");
     let saved = dir.join("tour-copy.bin");
     let downloaded = call(
         "GoogleDrive.DownloadFile",
         json!({"credentials": credentials, "file_id": file["id"], "save_path": saved.to_str().unwrap()}),
     )["result"]
         .clone();
-    println!("{} bytes, md5 {}", downloaded["size"], downloaded["md5"]);
+    println!("{} bytes, sha256 {}", downloaded["size"], downloaded["sha256"]);
 
     step("GoogleDrive.CreateComment and GetCommentList");
     call(

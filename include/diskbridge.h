@@ -440,10 +440,10 @@ DISKBRIDGE_MUST_USE
 char *diskbridge_yandex_disk_get_file_upload_link(const char *params_json);
 
 /**
- * `YandexDisk.DownloadFile`: Downloads a file, streamed and verified against the size, md5 and sha256 the Disk reports; resumed after a broken connection.
+ * `YandexDisk.DownloadFile`: Downloads a file, streamed and verified against the size and sha256 the Disk reports (md5 only where it reports no sha256); resumed after a broken connection. A file from transfers.parallel_threshold_bytes up goes to a save_path over transfers.download_streams ranged connections.
  *
  * Parameters: `params_json`, a JSON object with `token`, `path` (required), `save_path`, `credentials`, `options`, `credentials_file`.
- * Returns a reply envelope (never NULL) whose `result` is with save_path `{"path", "size", "md5", "sha256"}`; without `{"data_base64", "size", "md5", "sha256"}`; release it with
+ * Returns a reply envelope (never NULL) whose `result` is with save_path `{"path", "size", "sha256", "md5"?}`; without `{"data_base64", "size", "sha256", "md5"?}` (`md5` when known: the Disk's, or computed where it reports no sha256); release it with
  * `diskbridge_free`. Same as `diskbridge_call("YandexDisk.DownloadFile", params_json)`.
  *
  * # Safety
@@ -479,7 +479,7 @@ DISKBRIDGE_MUST_USE
 char *diskbridge_yandex_disk_move_object(const char *params_json);
 
 /**
- * `YandexDisk.UploadFile`: Uploads a file: the raw bytes are streamed to the upload link with no Authorization header, then the stored size and md5 are confirmed. A broken upload is checked (did it arrive whole?) before it is sent again with a fresh link.
+ * `YandexDisk.UploadFile`: Uploads a file: the raw bytes are streamed to the upload link with no Authorization header, then the stored size and sha256 are confirmed (md5 where the Disk reports no sha256). A broken upload is checked (did it arrive whole?) before it is sent again with a fresh link.
  *
  * Parameters: `params_json`, a JSON object with `token`, `path` (required), `file`, `data_base64`, `overwrite`, `credentials`, `options`, `credentials_file`.
  * Returns a reply envelope (never NULL) whose `result` is resource JSON of the stored file; release it with
@@ -661,7 +661,7 @@ DISKBRIDGE_MUST_USE
 char *diskbridge_yandex_disk_upload_directory(const char *params_json);
 
 /**
- * `YandexDisk.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose md5 already matches are skipped.
+ * `YandexDisk.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose sha256 already matches are skipped; part files of an earlier, killed run are removed.
  *
  * Parameters: `params_json`, a JSON object with `token`, `path` (required), `local_dir` (required), `credentials`, `options`, `credentials_file`.
  * Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with
@@ -934,7 +934,7 @@ DISKBRIDGE_MUST_USE
 char *diskbridge_google_drive_get_files_list(const char *params_json);
 
 /**
- * `GoogleDrive.UploadFile`: Uploads a file: one multipart/related request up to `resumable_threshold`, a resumable upload above it (chunks of `chunk_size`, resumed from the offset Drive confirms after a failure, a new session if Drive lost it). The stored file's md5 is checked against what was sent.
+ * `GoogleDrive.UploadFile`: Uploads a file: one multipart/related request up to `resumable_threshold`, a resumable upload above it (chunks of `chunk_size`, resumed from the offset Drive confirms after a failure, a new session if Drive lost it). The stored file's size and sha256Checksum are checked against what was sent (md5Checksum where Drive reports no sha256).
  *
  * Parameters: `params_json`, a JSON object with `token`, `file`, `description`, `data_base64`, `chunk_size`, `resumable_threshold`, `credentials`, `options`, `credentials_file`.
  * Returns a reply envelope (never NULL) whose `result` is file JSON of the stored file; release it with
@@ -947,7 +947,7 @@ DISKBRIDGE_MUST_USE
 char *diskbridge_google_drive_upload_file(const char *params_json);
 
 /**
- * `GoogleDrive.UpdateFile`: Replaces a file's content (and optionally its name), as UploadFile sends it; the new content's md5 is checked.
+ * `GoogleDrive.UpdateFile`: Replaces a file's content (and optionally its name), as UploadFile sends it; the new content's sha256 is checked.
  *
  * Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `file`, `new_name`, `data_base64`, `chunk_size`, `resumable_threshold`, `credentials`, `options`, `credentials_file`.
  * Returns a reply envelope (never NULL) whose `result` is file JSON of the updated file; release it with
@@ -960,10 +960,10 @@ DISKBRIDGE_MUST_USE
 char *diskbridge_google_drive_update_file(const char *params_json);
 
 /**
- * `GoogleDrive.DownloadFile`: Downloads a file, streamed and resumed with Range after a broken connection, and verified against Drive's size, md5Checksum and sha256Checksum before anything is replaced. Google Docs, Sheets and Slides have no bytes of their own: use ExportFile.
+ * `GoogleDrive.DownloadFile`: Downloads a file, streamed and resumed with Range after a broken connection, and verified against Drive's size and sha256Checksum (md5Checksum only where Drive reports no sha256) before anything is replaced; from transfers.parallel_threshold_bytes up a save_path download goes over transfers.download_streams ranged connections. Google Docs, Sheets and Slides have no bytes of their own: use ExportFile.
  *
  * Parameters: `params_json`, a JSON object with `token`, `file_id` (required), `save_path`, `credentials`, `options`, `credentials_file`.
- * Returns a reply envelope (never NULL) whose `result` is with save_path `{"path", "size", "md5", "sha256"}`; without `{"data_base64", "size", "md5", "sha256"}`; release it with
+ * Returns a reply envelope (never NULL) whose `result` is with save_path `{"path", "size", "sha256", "md5"?}`; without `{"data_base64", "size", "sha256", "md5"?}` (`md5` when known: Drive's, or computed where it reports no sha256); release it with
  * `diskbridge_free`. Same as `diskbridge_call("GoogleDrive.DownloadFile", params_json)`.
  *
  * # Safety
@@ -1181,7 +1181,7 @@ DISKBRIDGE_MUST_USE
 char *diskbridge_google_drive_upload_directory(const char *params_json);
 
 /**
- * `GoogleDrive.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names are refused in `errors` and the rest goes on, as are Google documents (ExportFile exports them); files whose checksums already match are skipped.
+ * `GoogleDrive.DownloadDirectory`: Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names are refused in `errors` and the rest goes on, as are Google documents (ExportFile exports them); files whose sha256 already matches (md5 where Drive reports no sha256) are skipped; part files of an earlier, killed run are removed.
  *
  * Parameters: `params_json`, a JSON object with `token`, `folder_id`, `local_dir` (required), `drive_id`, `credentials`, `options`, `credentials_file`.
  * Returns a reply envelope (never NULL) whose `result` is `{"downloaded", "skipped", "bytes", "errors": [{"path", "code", "message"}]}`; release it with

@@ -108,11 +108,11 @@ if [ "$build" = yes ]; then
   mkdir -p "$out/include"
   total=$(date +%s)
   build_linux x86_64 linux-x86_64
-  # Linux x86 goes through Debian's compiler, -Zbuild-std and zig together, a route the build
-  # machine's load has not let us try to the end yet: it is built when it can be, and said so when not.
-  build_linux i686 linux-i386 || { rm -rf "$out/linux-i386"; echo "Linux i386: NOT BUILT (the errors are above); the release goes on without it"; }
   build_windows x86_64 windows-x86_64
   build_windows i686 windows-i386
+  # Linux x86 goes through Debian's compiler, -Zbuild-std and zig together: it is built when it
+  # can be, and said so when not. Last, so that a failure costs none of the other components.
+  build_linux i686 linux-i386 || { rm -rf "$out/linux-i386"; echo "Linux i386: NOT BUILT (the errors are above); the release goes on without it"; }
   cp include/diskbridge.h "$out/include/"
   step "1C add-in zip"
   bindings/onec/package.sh --from "$out"

@@ -30,12 +30,46 @@ case "$arch" in
   *) echo "unknown architecture $arch" >&2; exit 2 ;;
 esac
 
+# wine32:i386 when the i386 index of the security suite cannot be fetched (docs/windows-build.md
+# §6.6): amd64 libraries installed from that suite are newer than any i386 build apt knows of,
+# and Multi-Arch libraries must match. So install from the release suite alone (-t), and pin each
+# library apt names as unmatched at the version its i386 index has, on both architectures (a
+# downgrade of the security update, reported by apt). A few rounds of apt's simulation find them.
+install_wine32_without_security_index() {
+  local args=(wine32:i386) codename out round name version removed
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  [ -n "$codename" ] || return 1
+  for round in 1 2 3 4 5 6; do
+    out=$(apt-get install -s -t "$codename" --no-install-recommends "${args[@]}" 2>&1) || true
+    removed=$(sed -n 's/^Remv \([^ ]*\) .*/\1/p' <<<"$out")
+    if grep -q '^Inst ' <<<"$out" && [ -z "$removed" ]; then
+      echo "apt (round $round): installing ${args[*]} from $codename alone"
+      grep -A2 DOWNGRADED <<<"$out" || true
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades -t "$codename" \
+        --no-install-recommends "${args[@]}" >/dev/null
+      return
+    fi
+    for name in $(sed -n 's/.*Depends: \([^ :]*\):i386 .*not going to be installed.*/\1/p' <<<"$out" | sort -u); do
+      version=$(apt-cache policy "$name:i386" | sed -n 's/^  Candidate: //p')
+      [ -n "$version" ] && [ "$version" != "(none)" ] && args+=("$name=$version" "$name:i386=$version")
+    done
+    # What apt would remove to get there is asked for again, so it stays.
+    for name in $removed; do
+      name=${name%:amd64}
+      [[ " ${args[*]} " == *" $name"[=\ ]* ]] || args+=("$name")
+    done
+  done
+  echo "apt found no way to install wine32:i386 from $codename alone:"
+  tail -n 20 <<<"$out"
+  return 1
+}
+
 need_packages wine64 wine "$gcc_package"
 if [ "$arch" = i686 ] && ! dpkg-query -W -f='${Status}' wine32:i386 2>/dev/null | grep -q "install ok installed"; then
   # 32-bit programs need Wine's 32-bit half, from the i386 architecture.
   added=no
   dpkg --print-foreign-architectures | grep -qx i386 || { as_root dpkg --add-architecture i386; apt_updated=no; added=yes; }
-  if ! need_packages wine32:i386; then
+  if ! need_packages wine32:i386 && ! install_wine32_without_security_index; then
     # Leave apt as it was: an i386 index that cannot be fetched would fail every apt-get update.
     [ "$added" = no ] || as_root dpkg --remove-architecture i386 || true
     echo "NOT TESTED: wine32:i386 could not be installed (apt's errors above), so the i686 build cannot run under Wine here"

@@ -7,7 +7,6 @@
 //! an employee, a Google refresh), so nothing here names a service.
 
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -16,18 +15,12 @@ use serde_json::{Map, Value};
 use crate::credentials_file::CredentialsFile;
 use crate::error::{Error, Result};
 use crate::log::Level;
-use crate::oauth::{self, RefreshGrant, TokenSet, ROTATION_GRACE};
+use crate::oauth::{self, unix_now, RefreshGrant, TokenSet, ROTATION_GRACE};
+use crate::sync::lock;
 use crate::transport::{Context, TokenProvider};
 
 /// Refresh this long before `expires_at`, so a token never expires in flight.
 const REFRESH_MARGIN_S: i64 = 60;
-
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
 
 /// Where renewed tokens for a caller's credentials come from.
 pub(crate) trait TokenSource: Send + Sync {
@@ -175,7 +168,7 @@ impl Session {
         let tokens = source.fetch(ctx, credentials).await?;
         apply(ctx, credentials, &tokens);
         state.access_token = Some(tokens.access_token);
-        *self.refreshed.lock().unwrap_or_else(|p| p.into_inner()) = Some(Value::Object(credentials.clone()));
+        *lock(&self.refreshed) = Some(Value::Object(credentials.clone()));
         Ok(())
     }
 
@@ -210,7 +203,7 @@ impl Session {
         state.credentials = Some(credentials.clone());
         if let Err(error) = saved {
             // The renewal may have rotated the refresh token: the reply keeps the only copy.
-            *self.refreshed.lock().unwrap_or_else(|p| p.into_inner()) = Some(Value::Object(credentials));
+            *lock(&self.refreshed) = Some(Value::Object(credentials));
             return Err(Error::new(
                 error.code,
                 format!(
@@ -220,7 +213,7 @@ impl Session {
             ));
         }
         ctx.log(Level::Info, "auth", &format!("saved the renewed tokens to {path}"));
-        *self.saved_to.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
+        *lock(&self.saved_to) = Some(path);
         Ok(())
     }
 }
@@ -233,12 +226,9 @@ fn apply(ctx: &Context, credentials: &mut Map<String, Value>, tokens: &TokenSet)
         ctx.add_secret(refresh_token);
         credentials.insert("refresh_token".into(), Value::String(refresh_token.clone()));
     }
-    match tokens.expires_in {
-        Some(expires_in) => {
-            // A service's lifetime beyond ten years is read as ten years, so what is stored
-            // stays a time the next call accepts.
-            let expires_in = expires_in.min(10 * 365 * 86_400) as i64;
-            credentials.insert("expires_at".into(), Value::from(unix_now() + expires_in));
+    match tokens.expires_at {
+        Some(expires_at) => {
+            credentials.insert("expires_at".into(), Value::from(expires_at));
         }
         None => {
             credentials.remove("expires_at");
@@ -306,11 +296,11 @@ impl TokenProvider for Session {
     }
 
     fn refreshed_credentials(&self) -> Option<Value> {
-        self.refreshed.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.refreshed).clone()
     }
 
     fn credentials_saved_to(&self) -> Option<String> {
-        self.saved_to.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.saved_to).clone()
     }
 }
 

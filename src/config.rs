@@ -15,12 +15,16 @@ use url::Url;
 
 use crate::error::{excerpt, Error, ErrorCode, Result, ECHO_CHARS};
 use crate::log;
+use crate::sync::{read, write};
 
 /// The environment variable that points every endpoint at a sandbox when nothing else was
 /// configured.
 pub(crate) const SANDBOX_ENV: &str = "DISKBRIDGE_SANDBOX";
 /// The longest `timeouts.lock_s`: an hour.
 const MAX_LOCK_S: f64 = 3600.0;
+
+/// The most connections one download may take.
+const MAX_DOWNLOAD_STREAMS: u32 = 16;
 
 /// A base URL a service is reached at, declared by the service: its name in
 /// `configuration.endpoints`, the real service's URL, and its path prefix in the sandbox
@@ -86,7 +90,13 @@ pub(crate) struct Transfers {
     pub upload_link_user_agent: Option<String>,
     /// How long `wait` polls an asynchronous operation before giving up.
     pub operation_timeout_s: f64,
-    /// How many files a folder transfer moves at once.
+    /// Ranged connections of one download to a file of at least `parallel_threshold_bytes`
+    /// (1: always one).
+    pub download_streams: u32,
+    /// Downloads of this size and above go over `download_streams` connections.
+    pub parallel_threshold_bytes: u64,
+    /// How many files a folder transfer moves at once (each large download among them takes
+    /// its own `download_streams` connections).
     pub concurrency: u32,
 }
 
@@ -102,6 +112,8 @@ impl Default for Transfers {
             inline_max_bytes: 32 * 1024 * 1024,
             upload_link_user_agent: Some(DESKTOP_CLIENT_USER_AGENT.to_string()),
             operation_timeout_s: 600.0,
+            download_streams: 4,
+            parallel_threshold_bytes: 64 * 1024 * 1024,
             concurrency: 4,
         }
     }
@@ -319,6 +331,11 @@ impl Config {
                 "`timeouts.lock_s` must be greater than zero and at most {MAX_LOCK_S}"
             )));
         }
+        if !(1..=MAX_DOWNLOAD_STREAMS).contains(&self.transfers.download_streams) {
+            return Err(Error::invalid_params(format!(
+                "`transfers.download_streams` must be 1 to {MAX_DOWNLOAD_STREAMS}"
+            )));
+        }
         if !(1..=MAX_CONCURRENCY).contains(&self.transfers.concurrency) {
             return Err(Error::invalid_params(format!(
                 "`transfers.concurrency` must be from 1 to {MAX_CONCURRENCY}"
@@ -426,7 +443,7 @@ fn global() -> &'static RwLock<Global> {
 
 /// The process-wide configuration.
 pub(crate) fn current() -> Arc<Config> {
-    global().read().unwrap_or_else(|p| p.into_inner()).config.clone()
+    read(global()).config.clone()
 }
 
 /// The configuration for one call: the process-wide one with `options` merged over it.
@@ -439,7 +456,7 @@ pub(crate) fn effective(options: Option<&Value>, known: &Endpoints) -> Result<Ar
             "`options.log` is not a per-call setting: the log is process-wide, set it with Library.Configure",
         ));
     }
-    let base = global().read().unwrap_or_else(|p| p.into_inner()).json.clone();
+    let base = read(global()).json.clone();
     let config = merged(base, options, "options", known)?;
     Ok(Arc::new(config))
 }
@@ -447,7 +464,7 @@ pub(crate) fn effective(options: Option<&Value>, known: &Endpoints) -> Result<Ar
 /// `Library.Configure`: merges `changes` into the process-wide configuration (after a reset to
 /// the defaults when `reset`), validates the result and installs it.
 pub(crate) fn configure(changes: &Value, reset: bool, known: &Endpoints) -> Result<Arc<Config>> {
-    let mut global = global().write().unwrap_or_else(|p| p.into_inner());
+    let mut global = write(global());
     let base = if reset {
         serde_json::to_value(Config::default()).unwrap_or(Value::Null)
     } else {

@@ -29,6 +29,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::progress::Progress;
+use crate::sync::lock;
 
 /// Credentials are a few hundred bytes; a larger file is not a credentials file.
 const MAX_BYTES: u64 = 64 * 1024;
@@ -302,10 +303,7 @@ fn not_a_file(path: &Path) -> Error {
 /// lock; entries nobody holds are dropped as others are added.
 fn in_process_lock(path: &Path) -> Arc<tokio::sync::Mutex<()>> {
     static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let mut locks = LOCKS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut locks = lock(LOCKS.get_or_init(Default::default));
     locks.retain(|_, lock| Arc::strong_count(lock) > 1);
     locks.entry(path.to_path_buf()).or_default().clone()
 }

@@ -17,10 +17,6 @@ mod dispatch;
 pub mod error;
 pub mod ffi;
 mod log;
-// Public only for the MD5 ceiling of examples/bench_yadisk.rs; leaves with the sha256
-// verification of the transfers issue.
-#[doc(hidden)]
-pub mod md5;
 mod oauth;
 mod panics;
 mod progress;
@@ -28,6 +24,7 @@ mod runtime;
 mod schema;
 mod secrets;
 mod services;
+mod sync;
 mod transfer;
 mod transport;
 mod tree;

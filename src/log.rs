@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::secrets::mask;
+use crate::sync::{lock, read, write as write_lock};
 
 /// Lines kept in memory for `Library.GetLog`.
 const KEPT_LINES: usize = 1000;
@@ -84,7 +85,7 @@ fn settings() -> &'static RwLock<Settings> {
 
 /// Puts new settings in force (the process-wide configuration changed).
 pub(crate) fn install(new: &Settings) {
-    *settings().write().unwrap_or_else(|p| p.into_inner()) = new.clone();
+    *write_lock(settings()) = new.clone();
 }
 
 fn lines() -> &'static Mutex<VecDeque<String>> {
@@ -94,7 +95,7 @@ fn lines() -> &'static Mutex<VecDeque<String>> {
 
 /// Records one line if the configured level lets it through. `secrets` are masked out.
 pub(crate) fn write(level: Level, target: &str, message: &str, secrets: &[String]) {
-    let settings = settings().read().unwrap_or_else(|p| p.into_inner()).clone();
+    let settings = read(settings()).clone();
     if level == Level::Off || level > settings.level() {
         return;
     }
@@ -105,7 +106,7 @@ pub(crate) fn write(level: Level, target: &str, message: &str, secrets: &[String
     }
     let line = format!("{} {:5} {target}: {message}", timestamp(), level.label());
     {
-        let mut kept = lines().lock().unwrap_or_else(|p| p.into_inner());
+        let mut kept = lock(lines());
         if kept.len() == KEPT_LINES {
             kept.pop_front();
         }
@@ -123,7 +124,7 @@ pub(crate) fn write(level: Level, target: &str, message: &str, secrets: &[String
 
 /// The most recent `limit` lines, oldest first.
 pub(crate) fn recent(limit: usize) -> Vec<String> {
-    let kept = lines().lock().unwrap_or_else(|p| p.into_inner());
+    let kept = lock(lines());
     kept.iter().skip(kept.len().saturating_sub(limit)).cloned().collect()
 }
 

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Endpoint;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
+use crate::sync::lock;
 use crate::transport::{header_safe, send_json, Context, Profile, Request, ServiceError};
 
 /// How long the outcome of a refresh answers `credentials` callers holding the refresh token it
@@ -32,7 +33,9 @@ const FAILURE_GRACE: Duration = Duration::from_secs(2);
 pub(crate) struct TokenSet {
     pub access_token: String,
     pub refresh_token: Option<String>,
-    pub expires_in: Option<u64>,
+    /// When the access token expires, in Unix seconds: fixed when the answer arrived, so every
+    /// caller sharing one refresh hands its host the same value.
+    pub expires_at: Option<i64>,
     /// The endpoint's JSON, as returned by the RefreshToken methods.
     pub raw: Value,
 }
@@ -43,9 +46,20 @@ impl std::fmt::Debug for TokenSet {
         f.debug_struct("TokenSet")
             .field("access_token", &"***")
             .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
-            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
             .finish()
     }
+}
+
+/// The longest token lifetime taken from an answer: ten years.
+const MAX_LIFETIME_S: u64 = 10 * 365 * 86_400;
+
+/// Seconds since the Unix epoch (0 on a clock set before it).
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 impl TokenSet {
@@ -69,10 +83,16 @@ impl TokenSet {
                 "the token endpoint answered an access_token no HTTP header can carry",
             ));
         }
+        // A lifetime beyond ten years is read as ten years, so what is stored stays a time the
+        // next call accepts.
+        let expires_in = raw
+            .get("expires_in")
+            .and_then(Value::as_u64)
+            .map(|s| s.min(MAX_LIFETIME_S));
         Ok(TokenSet {
             access_token,
             refresh_token: raw.get("refresh_token").and_then(Value::as_str).map(String::from),
-            expires_in: raw.get("expires_in").and_then(Value::as_u64),
+            expires_at: expires_in.map(|seconds| unix_now() + seconds as i64),
             raw,
         })
     }
@@ -249,10 +269,7 @@ where
     // Keyed by a hash: the map outlives the call and should not hold refresh tokens as keys.
     let digest: [u8; 32] = Sha256::digest(key.join("\u{0}").as_bytes()).into();
     let slot = {
-        let mut slots = SLOTS
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut slots = lock(SLOTS.get_or_init(Default::default));
         slots.retain(|_, slot| match slot.try_lock() {
             Ok(outcome) => outcome.as_ref().is_none_or(|(at, _)| at.elapsed() < ROTATION_GRACE),
             Err(_) => true,

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::sync::lock;
 
 /// The host's callback: `int32_t (*)(void *user_data, uint64_t done, uint64_t total)`.
 pub(crate) type ProgressFn = unsafe extern "C" fn(*mut c_void, u64, u64) -> i32;
@@ -110,7 +111,7 @@ impl Progress {
         } else {
             shares.sum.fetch_sub(before - done, Ordering::SeqCst);
         }
-        let mut shown = shares.shown.lock().unwrap_or_else(|p| p.into_inner());
+        let mut shown = lock(&shares.shown);
         *shown = (*shown).max(shares.sum.load(Ordering::SeqCst));
         self.tell(*shown, shares.total)
     }
@@ -148,7 +149,7 @@ impl Progress {
     fn again(&self) -> Result<()> {
         match &self.share {
             Some(Share { shares, .. }) => {
-                let shown = shares.shown.lock().unwrap_or_else(|p| p.into_inner());
+                let shown = lock(&shares.shown);
                 self.tell(*shown, shares.total)
             }
             None => {

@@ -2,6 +2,7 @@
 //! them (its secret parameters first, then every token it is handed), and masked out of every log
 //! line and error message of that call.
 
+use crate::sync::lock;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -18,16 +19,13 @@ impl Secrets {
     /// Remembers a secret learnt during the call (a refreshed token) so it is masked too.
     pub(crate) fn add(&self, secret: &str) {
         if !secret.is_empty() {
-            self.0
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(secret.to_string());
+            lock(&self.0).push(secret.to_string());
         }
     }
 
     /// The secrets known so far.
     pub(crate) fn snapshot(&self) -> Vec<String> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.0).clone()
     }
 
     /// `text` with every known secret replaced by `***`.

@@ -7,8 +7,9 @@
 //!
 //! An unchanged file is told by its size and the local modification time recorded with it at
 //! upload (the property [`MTIME_PROPERTY`]), so a repeated backup reads no file content; only
-//! when those differ is the local file hashed, and a file whose content is in fact the same is
-//! skipped and gets the new time recorded.
+//! when those differ is the local file hashed (sha256, and md5 only for a service that reports
+//! no sha256), and a file whose content is in fact the same is skipped and gets the new time
+//! recorded. A download's part files are not files of a local tree.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -22,7 +23,8 @@ use tokio::sync::OnceCell;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::progress::Shares;
-use crate::transfer::{local_checksums, verify, Checksums, Expected, Sink, Source};
+use crate::sync::lock;
+use crate::transfer::{is_part_name, local_checksums, remove_stale_parts, verify, Checksums, Expected, Sink, Source};
 use crate::transport::Context;
 
 /// The remote property holding a file's local modification time as recorded at upload:
@@ -44,6 +46,16 @@ pub(crate) struct RemoteFile {
     pub sha256: Option<String>,
     /// The local modification time recorded with it ([`MTIME_PROPERTY`]).
     pub mtime: Option<String>,
+}
+
+impl RemoteFile {
+    fn expected(&self) -> Expected {
+        Expected {
+            size: self.size,
+            md5: self.md5.clone(),
+            sha256: self.sha256.clone(),
+        }
+    }
 }
 
 /// A remote folder of an upload, with its files by name.
@@ -99,7 +111,8 @@ pub(crate) trait DownloadSource: Sync {
     /// The entries of the folder `handle` names, every page.
     fn entries(&self, handle: &str) -> impl Future<Output = Result<Vec<RemoteEntry>>> + Send;
 
-    /// Downloads the file `handle` names into `sink`, verified against `expected`.
+    /// Downloads the file `handle` names into `sink`, verified against `expected`; the engine
+    /// has removed the stale part files of the target's folder (`Sink::Inside` sweeps none).
     fn download(
         &self,
         ctx: &Context,
@@ -189,7 +202,8 @@ async fn upload_one<T: UploadTarget>(
         if options.skip_unchanged && recorded && existing.size == Some(source.size()) {
             return Ok(Outcome::Skipped);
         }
-        let same = same_content(existing, &source.checksums().await?);
+        let sums = source.checksums(existing.expected().needs_md5()).await?;
+        let same = same_content(existing, &sums);
         if same && options.skip_unchanged {
             if !recorded {
                 folders.target.record_mtime(ctx, existing, &file.mtime).await?;
@@ -208,17 +222,11 @@ async fn upload_one<T: UploadTarget>(
     Ok(Outcome::Moved)
 }
 
-/// Whether a remote file holds the bytes `sums` describes: the same size and the strongest
-/// checksum the service reports (sha256, else md5).
+/// Whether a remote file holds the bytes `sums` describes: the same size and the checksum
+/// transfers are verified by (sha256 where the service reports it, md5 only where it does not).
 fn same_content(remote: &RemoteFile, sums: &Checksums) -> bool {
-    if remote.size != Some(sums.size) {
-        return false;
-    }
-    match (&remote.sha256, &remote.md5) {
-        (Some(sha256), _) => sha256.eq_ignore_ascii_case(&sums.sha256),
-        (None, Some(md5)) => md5.eq_ignore_ascii_case(&sums.md5),
-        (None, None) => false,
-    }
+    let expected = remote.expected();
+    remote.size == Some(sums.size) && expected.has_checksum() && verify(sums, &expected).is_ok()
 }
 
 /// The remote folders of an upload, each asked for once however many files wait for it, and
@@ -245,13 +253,7 @@ impl<'a, T: UploadTarget> Folders<'a, T> {
         }
         let mut parent: Option<Arc<RemoteFolder>> = None;
         for prefix in chain {
-            let cell = self
-                .known
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(prefix.to_string())
-                .or_default()
-                .clone();
+            let cell = lock(&self.known).entry(prefix.to_string()).or_default().clone();
             let above = parent.as_deref();
             let folder = cell
                 .get_or_try_init(|| async { self.target.folder(above, prefix).await.map(Arc::new) })
@@ -278,6 +280,7 @@ pub(crate) async fn download_tree(
         .map_err(|e| Error::local_io(&format!("cannot open {}", local_dir.display()), &e))?;
     let mut errors = Vec::new();
     let files = remote_files(ctx, root, &local_root, source, &mut errors).await?;
+    remove_stale_parts_of(&local_root, &files);
     let shares = Shares::new(files.iter().filter_map(|file| file.expected.size).sum());
     let mut tally = Tally::new(errors);
     let local_root = &local_root;
@@ -302,9 +305,8 @@ pub(crate) async fn download_tree(
 async fn download_one(ctx: &Context, file: &Found, local_root: &Path, source: &impl DownloadSource) -> Result<Outcome> {
     ctx.progress.check()?;
     let target = safe_target(local_root, &file.relative).await?;
-    if let Some(existing) = local_checksums(&target).await? {
-        let checked = file.expected.md5.is_some() || file.expected.sha256.is_some();
-        if checked && verify(&existing, &file.expected).is_ok() {
+    if let Some(existing) = local_checksums(&target, file.expected.needs_md5()).await? {
+        if file.expected.has_checksum() && verify(&existing, &file.expected).is_ok() {
             return Ok(Outcome::Skipped);
         }
     }
@@ -314,6 +316,24 @@ async fn download_one(ctx: &Context, file: &Found, local_root: &Path, source: &i
     };
     source.download(ctx, &file.handle, &file.expected, sink).await?;
     Ok(Outcome::Moved)
+}
+
+/// Removes the part files a killed earlier run left beside the files about to be downloaded:
+/// one look per folder, only those files' parts, never a live download's.
+fn remove_stale_parts_of(local_root: &Path, files: &[Found]) {
+    let mut by_folder: HashMap<PathBuf, HashSet<String>> = HashMap::new();
+    for target in files
+        .iter()
+        .filter_map(|file| local_target(local_root, &file.relative).ok())
+    {
+        if let (Some(dir), Some(name)) = (target.parent(), target.file_name()) {
+            let name = name.to_string_lossy().into_owned();
+            by_folder.entry(dir.to_path_buf()).or_default().insert(name);
+        }
+    }
+    for (dir, names) in by_folder {
+        remove_stale_parts(&dir, &names);
+    }
 }
 
 /// A file is done (moved, skipped or failed): all of its bytes count as done.
@@ -409,7 +429,7 @@ fn looping(what: &str) -> Error {
 
 /// The local path of a remote file, its folders created, refusing a planted symbolic link
 /// that would take the write elsewhere. The download checks the folders again right before it
-/// creates its temporary file and before it renames it into place (`Sink::Inside`).
+/// creates its part file and before it renames it into place (`Sink::Inside`).
 async fn safe_target(local_root: &Path, relative: &str) -> Result<PathBuf> {
     let target = local_target(local_root, relative).map_err(|why| Error::new(ErrorCode::UnsafePath, why))?;
     let parent = target.parent().unwrap_or(local_root).to_path_buf();
@@ -490,7 +510,8 @@ fn tree_error(errors: &mut Vec<Value>, path: &str, error: &Error) {
 }
 
 /// The files of a local tree (relative paths with `/`), sorted; symbolic links are not followed
-/// (they could lead anywhere) and are reported.
+/// (they could lead anywhere) and are reported; a download's part files are not files of the
+/// tree.
 fn local_files(root: &Path, errors: &mut Vec<Value>) -> Result<Vec<LocalFile>> {
     let mut files = Vec::new();
     let mut pending = vec![root.to_path_buf()];
@@ -513,7 +534,7 @@ fn local_files(root: &Path, errors: &mut Vec<Value>) -> Result<Vec<LocalFile>> {
                 tree_error(errors, &relative, &error);
             } else if kind.is_dir() {
                 pending.push(path);
-            } else if kind.is_file() {
+            } else if kind.is_file() && !is_part_name(&entry.file_name().to_string_lossy()) {
                 let metadata = entry.metadata().ok();
                 files.push(LocalFile {
                     relative,
@@ -646,7 +667,7 @@ mod tests {
     fn content_is_compared_by_the_strongest_checksum_reported() {
         let sums = Checksums {
             size: 3,
-            md5: "aa".into(),
+            md5: Some("aa".into()),
             sha256: "bb".into(),
         };
         let remote = |md5: Option<&str>, sha256: Option<&str>| RemoteFile {

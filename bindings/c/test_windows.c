@@ -67,10 +67,17 @@ static int sign_in(char *token, size_t size) {
     return ok;
 }
 
-/* Remote names under app:/names: which Windows must refuse, which it can store. */
-static const char *const refused[] = {"CON", "con.txt", "Aux", "NUL.log", "COM1", "lpt9.dat", "a:b.txt",
-                                      "what?.txt", "star*.txt", "pipe|.txt", "trailing.", "trailing "};
-static const char *const stored[] = {"ok.txt", "COM0", "CONSOLE.txt", "nul-free.txt", "отчёт 2024.txt"};
+/* Remote names under app:/names: which Windows must refuse, which it can store. JSON-escaped, as
+ * they go into the parameters and come back in the reply. */
+static const char *const refused[] = {
+    /* device names, with or without an extension, in any case, a space before the dot */
+    "CON", "con.txt", "Aux", "NUL.log", "PRN", "COM1", "lpt9.dat", "LPT1", "AUX .txt",
+    /* the characters Windows forbids in names */
+    "a:b.txt", "what?.txt", "star*.txt", "pipe|.txt", "less<.txt", "more>.txt", "quote\\\".txt",
+    /* a trailing dot or space, which Windows drops (so two names would become one) */
+    "trailing.", "trailing ", "dots...", "both. "};
+static const char *const stored[] = {"ok.txt", "COM0", "CONSOLE.txt", "nul-free.txt", "LPT10.txt", ".hidden",
+                                     "a.b.c", "отчёт 2024.txt"};
 
 static void upload(const char *token, const char *name) {
     char params[1024], what[256];

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::error::{Error, ErrorCode, Result};
 use crate::progress::Progress;
 use crate::schema::{handler, Auth, Call, Method, Origin, Param, ParamType};
+use crate::sync::lock;
 use crate::transfer::hex;
 
 const MODULE: &str = "Jobs";
@@ -98,10 +99,6 @@ struct End {
     reply: Option<Value>,
     /// The size of the reply's JSON, while it is kept.
     bytes: usize,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn jobs() -> &'static Mutex<HashMap<String, Arc<Job>>> {

@@ -18,7 +18,7 @@ pub(crate) const DATA: Param = Param::string(
 );
 pub(crate) const SAVE_PATH: Param = Param::string(
     "save_path",
-    "Local file to write (replaced atomically once verified); absent: the bytes come back as base64 up to transfers.inline_max_bytes.",
+    "Local file to write (replaced atomically once verified; a symbolic link is written through; a FIFO or a device is written into as the bytes arrive, unprotected by the verification); absent: the bytes come back as base64 up to transfers.inline_max_bytes.",
 )
 .opi("SavePath", "ПутьСохранения", "out");
 
@@ -36,18 +36,23 @@ pub(crate) fn sink(args: &Args) -> Sink {
 }
 
 /// The result of a download: `{"path", …}` when it went to a file, `{"data_base64", …}` when
-/// it came back in memory.
+/// it came back in memory; `md5` only when it is known (the service's, for bytes verified by
+/// its sha256; computed, for a service that reports no sha256).
 pub(crate) fn downloaded(args: &Args, downloaded: Downloaded) -> Value {
     let Checksums { size, md5, sha256 } = downloaded.checksums;
-    match (args.opt_str("save_path"), downloaded.data) {
+    let mut result = match (args.opt_str("save_path"), downloaded.data) {
         (Some(save_path), _) => {
             let target = PathBuf::from(save_path);
             let shown = std::path::absolute(&target).unwrap_or(target);
-            json!({"path": shown.to_string_lossy(), "size": size, "md5": md5, "sha256": sha256})
+            json!({"path": shown.to_string_lossy(), "size": size, "sha256": sha256})
         }
         (None, data) => {
             let data = base64::engine::general_purpose::STANDARD.encode(data.unwrap_or_default());
-            json!({"data_base64": data, "size": size, "md5": md5, "sha256": sha256})
+            json!({"data_base64": data, "size": size, "sha256": sha256})
         }
+    };
+    if let Some(md5) = md5 {
+        result["md5"] = json!(md5);
     }
+    result
 }

@@ -1,57 +1,40 @@
-//! Downloads: streamed into a temporary file beside the target (or memory), resumed with
-//! `Range` after a broken connection, verified against the size and checksums the service
-//! reports, and only then renamed into place. The resume loop keeps the protocol decisions
-//! (resume from a byte, start over, refresh the token, get a fresh link) and asks the retry
-//! context how long to wait.
+//! Downloads: streamed into a part file beside the target (or memory, or straight into a FIFO or
+//! device), resumed with `Range` after a broken connection, verified against the size and
+//! sha256 the service reports (md5 where it reports no sha256), and only then renamed into
+//! place. A large file goes over several ranged connections at once (`ranges`); a server that
+//! ignores `Range` falls back to one stream. The loops keep the protocol decisions and ask the
+//! retry context how long to wait; a failure counts unless it got further into the file than
+//! any before it, so a link that always breaks at the same place gives up.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_RANGE, RANGE, USER_AGENT};
 use url::Url;
 
-use super::inside::check_inside;
-use super::pipeline::{Output, Pipeline, TempFile};
-use super::{hex, verify, Checksums, Expected, CHUNK};
+use super::fetch::{overflow, range_start, Answer, Chunk, Getter, Link};
+use super::pipeline::{Output, Pipeline};
+use super::ranges::{self, Ranged};
+use super::target::{place, Placement, Reach};
+use super::{verify, Checksums, Expected, Verified, CHUNK};
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
-use crate::transport::{client, failure_error, target_of, within, Context, Profile, Reply, TokenProvider};
+use crate::transport::{Context, Profile, RetryContext};
 
-/// An expired signed link (403/404/410) is asked for again at most this many times.
-const MAX_FRESH_LINKS: u32 = 3;
-
-/// How a download URL is authorized.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Access {
-    /// A signed link: no Authorization; an expired link (403/404/410) is asked for again.
-    Signed,
-    /// An API URL: the call's token (refreshed once after a 401); the URL stays the same, so
-    /// 403/404/410 are the service's final word.
-    Token,
-}
+pub(crate) use super::fetch::Access;
 
 /// Where a download goes.
 pub(crate) enum Sink {
-    /// Replace this file atomically once the bytes are verified.
+    /// This file, replaced atomically once the bytes are verified (written through when it is a
+    /// FIFO or a device); part files an earlier run of it left behind are removed first.
     File(PathBuf),
-    /// As `File`, for a target inside `root` that others may be changing: the folders between
-    /// them are checked before the temporary file is made and before the rename (`inside`).
+    /// As `File`, for a file of a folder download: `target` must stay inside `root`, which
+    /// others may be changing, so the folders between them are checked before the part file is
+    /// made and before the rename, and a link there is refused (not written through). The tree
+    /// engine has already rid the folder of stale part files.
     Inside { root: PathBuf, target: PathBuf },
     /// Keep the bytes in memory, up to the configured inline cap.
     Memory,
-}
-
-impl Sink {
-    /// The file to replace, and nothing on the way to it taken elsewhere.
-    fn checked_target(&self) -> Result<Option<&Path>> {
-        match self {
-            Sink::File(target) => Ok(Some(target)),
-            Sink::Inside { root, target } => check_inside(root, target).map(|()| Some(target.as_path())),
-            Sink::Memory => Ok(None),
-        }
-    }
 }
 
 pub(crate) struct Downloaded {
@@ -62,7 +45,7 @@ pub(crate) struct Downloaded {
 
 /// Downloads from a signed URL (no Authorization) that `link` hands out — called again for a
 /// fresh one when a link has expired — resuming with `Range` after broken connections, and
-/// verifying size, md5 and sha256 against `expected` before anything is replaced.
+/// verifying size and checksum against `expected` before anything is replaced.
 pub(crate) async fn download<F, Fut>(
     ctx: &Context,
     profile: &Profile,
@@ -84,286 +67,242 @@ pub(crate) async fn download_from<F, Fut>(
     expected: &Expected,
     sink: Sink,
     access: Access,
-    mut link: F,
+    link: F,
 ) -> Result<Downloaded>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Url>>,
 {
-    let mut landing = Landing::open(ctx, expected, &sink)?;
-    let mut resume = Resume::new(ctx, profile, expected, access)?;
+    let memory_cap = matches!(sink, Sink::Memory).then_some(ctx.config.transfers.inline_max_bytes);
+    if let Some(cap) = memory_cap.filter(|cap| expected.size.is_some_and(|size| size > *cap)) {
+        return Err(too_large(cap));
+    }
+    let (placement, file) = match &sink {
+        Sink::File(path) => place(ctx, path, Reach::Anywhere)
+            .await
+            .map(|(p, f)| (Some(p), Some(f)))?,
+        Sink::Inside { root, target } => {
+            let reach = Reach::Inside(root);
+            place(ctx, target, reach).await.map(|(p, f)| (Some(p), Some(f)))?
+        }
+        Sink::Memory => (None, None),
+    };
+    let link = Link::open(access, link).await?;
     // A download's retries end with the time its size is given at the slowest accepted rate.
     let started = Instant::now();
     let retry = ctx
         .retry()
         .with_deadline(started + ctx.config.transfer_timeout(expected.size.unwrap_or(0)));
-    let mut url = link().await?;
-    let mut failures = 0;
-    loop {
-        ctx.progress.check()?;
-        match resume.attempt(&url, &mut landing).await? {
-            Step::Complete => break,
-            Step::Again => {}
-            Step::FreshLink => url = link().await?,
-            Step::Broke { error, progressed } => {
-                failures = if progressed { 1 } else { failures + 1 };
-                let at = resume.received;
-                retry
-                    .wait_again(failures, error, |error, wait| {
-                        let wait = wait.as_secs_f64();
-                        format!(
-                            "download broke at byte {at} ({}); resuming in {wait:.1} s",
-                            error.message
-                        )
-                    })
-                    .await?;
+    let mut first = None;
+    if let (Some(Placement::Replace { part, .. }), Some(streams), Some(size)) =
+        (&placement, parallel_streams(ctx, expected, memory_cap), expected.size)
+    {
+        let ranged = ranges::download(ctx, profile, expected, &link, &retry, part, (size, streams)).await?;
+        match ranged {
+            Ranged::Done(checksums) => {
+                let how = format!("{streams} ranged connections");
+                return land(ctx, expected, placement, (checksums, None), (&how, started)).await;
+            }
+            Ranged::Ignored(answer) => {
+                let line = "the server ignores Range: downloading over one connection instead";
+                ctx.log(Level::Info, "transfer", line);
+                part.truncate()?;
+                first = answer;
             }
         }
     }
-    landing
-        .finish(ctx, expected, sink, (&url, resume.received, started))
-        .await
+    let output = match (file, &placement) {
+        (Some(file), Some(Placement::Replace { .. })) => Output::File(std::io::BufWriter::with_capacity(CHUNK, file)),
+        (Some(file), _) => Output::Stream(std::io::BufWriter::with_capacity(CHUNK, file)),
+        (None, _) => Output::Memory(Vec::new()),
+    };
+    let patience = Duration::from_secs_f64(ctx.config.timeouts.read_s);
+    let pipeline = Pipeline::start(output, expected.needs_md5(), ctx.progress.clone(), patience);
+    let mut stream = Single {
+        getter: Getter::new(ctx, profile, expected.size, 0)?,
+        link: &link,
+        size: expected.size,
+        cap: memory_cap,
+        received: 0,
+        pipeline: Some(pipeline),
+        written_to: placement.as_ref().map(Placement::path),
+    };
+    stream.run(&retry, first).await?;
+    let (checksums, output) = stream.finish().await?;
+    let data = match output {
+        Output::Memory(data) => Some(data),
+        Output::File(_) | Output::Stream(_) => None,
+    };
+    land(ctx, expected, placement, (checksums, data), ("one connection", started)).await
 }
 
-/// What one GET of the resume loop came to.
-enum Step {
-    /// Every byte is there.
-    Complete,
-    /// Go again at once (a token refreshed, a server that ignored `Range` restarted).
-    Again,
-    /// The signed link expired: ask for a fresh one.
-    FreshLink,
-    /// The connection broke or the service failed for now: wait, then resume.
-    Broke { error: Error, progressed: bool },
+/// How many ranged connections a download takes: several for a file of known size from the
+/// parallel threshold up going to a part file, else none (one stream).
+fn parallel_streams(ctx: &Context, expected: &Expected, memory_cap: Option<u64>) -> Option<usize> {
+    let transfers = &ctx.config.transfers;
+    let size = expected.size?;
+    let eligible = memory_cap.is_none()
+        && transfers.download_streams > 1
+        && size > 0
+        && size >= transfers.parallel_threshold_bytes;
+    eligible.then_some(transfers.download_streams as usize)
 }
 
-/// The protocol state of a download: how far it got, and what it already tried.
-struct Resume<'a> {
-    ctx: &'a Context,
-    profile: &'a Profile,
-    expected: &'a Expected,
-    access: Access,
-    client: reqwest::Client,
-    idle: Duration,
-    received: u64,
-    refreshed_after_401: bool,
-    fresh_links: u32,
+/// Verifies what arrived and puts it in place: the part file renamed over the target. `run`
+/// says how the bytes came and when the download started, for the log.
+async fn land(
+    ctx: &Context,
+    expected: &Expected,
+    placement: Option<Placement>,
+    arrived: (Checksums, Option<Vec<u8>>),
+    run: (&str, Instant),
+) -> Result<Downloaded> {
+    let (mut checksums, data) = arrived;
+    let verified = verify(&checksums, expected).map_err(|error| match &placement {
+        Some(Placement::Direct { path }) => Error::new(
+            error.code,
+            format!(
+                "{}: the bytes were written into {} as they arrived (a FIFO or a device cannot be replaced), so do not trust them",
+                error.message.trim_end_matches("; nothing was replaced"),
+                path.display()
+            ),
+        ),
+        _ => error,
+    })?;
+    let (how, started) = run;
+    let line = format!(
+        "downloaded {} bytes over {how} in {:.2} s ({:.1} MB/s), verified by {}",
+        checksums.size,
+        started.elapsed().as_secs_f64(),
+        checksums.size as f64 / started.elapsed().as_secs_f64().max(1e-6) / 1e6,
+        verified.as_str()
+    );
+    ctx.log(Level::Info, "transfer", &line);
+    // The bytes are the stored file's: the md5 the service reports is theirs too.
+    if verified == Verified::Sha256 {
+        checksums.md5 = checksums
+            .md5
+            .or_else(|| expected.md5.as_ref().map(|md5| md5.to_lowercase()));
+    }
+    if let Some(placement) = placement {
+        placement.commit().await?;
+    }
+    Ok(Downloaded { checksums, data })
 }
 
-impl<'a> Resume<'a> {
-    fn new(ctx: &'a Context, profile: &'a Profile, expected: &'a Expected, access: Access) -> Result<Resume<'a>> {
-        Ok(Resume {
-            ctx,
-            profile,
-            expected,
-            access,
-            client: client(&ctx.config)?,
-            idle: Duration::from_secs_f64(ctx.config.timeouts.read_s),
-            received: 0,
-            refreshed_after_401: false,
-            fresh_links: 0,
-        })
-    }
-
-    /// The call's token, for an API URL.
-    fn provider(&self) -> Option<&'a Arc<dyn TokenProvider>> {
-        match self.access {
-            Access::Token => self.ctx.auth.as_ref(),
-            Access::Signed => None,
+impl Placement {
+    fn path(&self) -> PathBuf {
+        match self {
+            Placement::Replace { part, .. } => part.path.clone(),
+            Placement::Direct { path } => path.clone(),
         }
-    }
-
-    /// One GET from `received` on, its answer handled.
-    async fn attempt(&mut self, url: &Url, landing: &mut Landing) -> Result<Step> {
-        let (ctx, profile) = (self.ctx, self.profile);
-        ctx.config.check_url(url)?;
-        let offset = self.received;
-        let request = self.request(url, offset).await?;
-        let response = match within(self.idle, request.send()).await {
-            Ok(response) => response,
-            Err(failure) => {
-                let error = failure_error(&reqwest::Method::GET, url, profile, &failure);
-                return Ok(Step::Broke {
-                    error,
-                    progressed: false,
-                });
-            }
-        };
-        let status = response.status().as_u16();
-        if offset > 0 && status == 416 && self.expected.size == Some(offset) {
-            return Ok(Step::Complete);
-        }
-        match status {
-            200 | 206 => self.receive(response, url, landing).await,
-            401 if !self.refreshed_after_401 && self.provider().is_some() => self.refresh(response).await,
-            // Signed links expire: ask for a fresh one.
-            403 | 404 | 410 if self.access == Access::Signed && self.fresh_links < MAX_FRESH_LINKS => {
-                self.fresh_links += 1;
-                let line = format!("download link answered {status}: asking for a new one");
-                ctx.log(Level::Info, "transfer", &line);
-                Ok(Step::FreshLink)
-            }
-            429 | 500..=599 => {
-                let code = if status == 429 {
-                    ErrorCode::RateLimited
-                } else {
-                    ErrorCode::ServerError
-                };
-                let error = Error::new(code, format!("GET {} answered HTTP {status}", target_of(url)));
-                Ok(Step::Broke {
-                    error,
-                    progressed: false,
-                })
-            }
-            _ => {
-                let reply = Reply::read(response).await;
-                let error = profile.error(&reply);
-                if profile.refused_for_rate(&reply) {
-                    Ok(Step::Broke {
-                        error,
-                        progressed: false,
-                    })
-                } else {
-                    Err(error)
-                }
-            }
-        }
-    }
-
-    async fn request(&self, url: &Url, offset: u64) -> Result<reqwest::RequestBuilder> {
-        let config = &self.ctx.config;
-        let remaining = self.expected.size.map(|size| size.saturating_sub(offset)).unwrap_or(0);
-        let mut request = self
-            .client
-            .get(url.clone())
-            .timeout(config.transfer_timeout(remaining))
-            .header(USER_AGENT, &config.user_agent);
-        if offset > 0 {
-            request = request.header(RANGE, format!("bytes={offset}-"));
-        }
-        if let Some(provider) = self.provider() {
-            request = request.header(AUTHORIZATION, provider.authorization(self.ctx).await?);
-        }
-        Ok(request)
-    }
-
-    /// After a 401 on an API URL: refresh once, or give the service's answer.
-    async fn refresh(&mut self, response: reqwest::Response) -> Result<Step> {
-        let provider = self.provider().expect("only API URLs are refreshed");
-        if !provider.refresh_after_unauthorized(self.ctx).await? {
-            return Err(self.profile.error(&Reply::read(response).await));
-        }
-        self.refreshed_after_401 = true;
-        Ok(Step::Again)
-    }
-
-    /// Takes the body of a 200 or 206; a server that sent from another place than asked makes
-    /// the download start over.
-    async fn receive(&mut self, mut response: reqwest::Response, url: &Url, landing: &mut Landing) -> Result<Step> {
-        let status = response.status().as_u16();
-        let offset = self.received;
-        if status == 200 && offset > 0 || status == 206 && range_start(&response) != Some(offset) {
-            landing.restart().await?;
-            self.received = 0;
-            if status == 206 {
-                return Ok(Step::Again);
-            }
-        }
-        let total = self.expected.size.unwrap_or(0);
-        let mut progressed = false;
-        loop {
-            match within(self.idle, response.chunk()).await {
-                Ok(Some(chunk)) => {
-                    self.received += chunk.len() as u64;
-                    landing.push(&chunk, self.received).await?;
-                    progressed = true;
-                    self.ctx.progress.report(self.received, total)?;
-                }
-                Ok(None) => break,
-                Err(failure) => {
-                    let error = failure_error(&reqwest::Method::GET, url, self.profile, &failure);
-                    return Ok(Step::Broke { error, progressed });
-                }
-            }
-        }
-        if self.expected.size.is_none_or(|size| self.received >= size) {
-            return Ok(Step::Complete);
-        }
-        // The body ended early without an error: resume from there too.
-        let error = Error::new(ErrorCode::Network, "the download ended early").with_service(self.profile.id);
-        Ok(Step::Broke { error, progressed })
     }
 }
 
-/// Where the bytes land: the pipeline that hashes and writes them, and the temporary file of a
-/// file sink. The pipeline is declared first so it is dropped first: the file is closed before
-/// the temporary file is removed.
-struct Landing {
-    pipeline: Option<Pipeline>,
-    temp: Option<TempFile>,
+/// A download over one connection, in order, resumed from where it broke.
+struct Single<'a, F> {
+    getter: Getter<'a>,
+    link: &'a Link<F>,
+    size: Option<u64>,
     /// The inline cap of a memory sink.
     cap: Option<u64>,
+    received: u64,
+    /// The threads hashing and writing: taken when they stopped early, to learn why.
+    pipeline: Option<Pipeline>,
+    /// The file written, for errors (none: memory).
+    written_to: Option<PathBuf>,
 }
 
-impl Landing {
-    fn open(ctx: &Context, expected: &Expected, sink: &Sink) -> Result<Landing> {
-        let cap = matches!(sink, Sink::Memory).then_some(ctx.config.transfers.inline_max_bytes);
-        if let Some(cap) = cap.filter(|cap| expected.size.is_some_and(|size| size > *cap)) {
-            return Err(too_large(cap));
+impl<F, Fut> Single<'_, F>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Url>>,
+{
+    /// GETs and resumes until every byte is there; `first` is an answer already in hand.
+    async fn run(&mut self, retry: &RetryContext, mut first: Option<(reqwest::Response, Url)>) -> Result<()> {
+        let (mut failures, mut best) = (0, 0);
+        loop {
+            self.getter.ctx.progress.check()?;
+            let answer = match first.take() {
+                Some((response, url)) => Answer::Body(response, url),
+                None => self.getter.get(self.link, self.received, None).await?,
+            };
+            let error = match answer {
+                Answer::Complete => return Ok(()),
+                Answer::Again => continue,
+                Answer::Broke(error) => error,
+                Answer::Body(response, url) => match self.receive(response, &url).await? {
+                    None => return Ok(()),
+                    Some(error) => error,
+                },
+            };
+            // Only a failure that got further into the file than any before counts from 1 again.
+            failures = if self.received > best { 1 } else { failures + 1 };
+            best = best.max(self.received);
+            let at = self.received;
+            retry
+                .wait_again(failures, error, |error, wait| {
+                    let wait = wait.as_secs_f64();
+                    format!(
+                        "download broke at byte {at} ({}); resuming in {wait:.1} s",
+                        error.message
+                    )
+                })
+                .await?;
         }
-        let (output, temp) = match sink.checked_target()? {
-            None => (Output::Memory(Vec::new()), None),
-            Some(target) => {
-                let path = temp_path(target);
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&path)
-                    .map_err(|e| Error::local_io(&format!("cannot create {}", path.display()), &e))?;
-                let temp = TempFile { path, committed: false };
-                (Output::File(std::io::BufWriter::with_capacity(CHUNK, file)), Some(temp))
+    }
+
+    /// Takes the body of a 200 or 206 in: `None` once every byte is there, or the error that
+    /// broke it (to resume from). A server that sends from an earlier byte than asked (a 200
+    /// ignoring the Range of a resume) has what came already skipped.
+    async fn receive(&mut self, mut response: reqwest::Response, url: &Url) -> Result<Option<Error>> {
+        let offset = self.received;
+        let start = match response.status().as_u16() {
+            206 => range_start(&response),
+            _ => Some(0),
+        };
+        let Some(mut position) = start.filter(|start| *start <= offset) else {
+            let message = format!("asked for the bytes from {offset} on, the server sent {start:?} on");
+            return Ok(Some(self.getter.profile.invalid_response(message)));
+        };
+        loop {
+            let mut bytes = match self.getter.chunk(&mut response, url).await {
+                Chunk::Bytes(bytes) => bytes,
+                Chunk::End => break,
+                Chunk::Broke(error) => return Ok(Some(error)),
+            };
+            let end = position + bytes.len() as u64;
+            if let Some(size) = self.size.filter(|size| end > *size) {
+                return Err(overflow(&format!("the {size} bytes the service reports")));
             }
-        };
-        Ok(Landing {
-            pipeline: Some(Pipeline::start(output)),
-            temp,
-            cap,
-        })
+            if position < offset {
+                bytes = bytes.slice((offset - position).min(bytes.len() as u64) as usize..);
+            }
+            position = end;
+            if bytes.is_empty() {
+                continue;
+            }
+            self.received += bytes.len() as u64;
+            if let Some(cap) = self.cap.filter(|cap| self.received > *cap) {
+                return Err(too_large(cap));
+            }
+            self.push(&bytes).await?;
+            self.getter.ctx.progress.report(self.received, self.size.unwrap_or(0))?;
+        }
+        if self.size.is_none_or(|size| self.received >= size) {
+            return Ok(None);
+        }
+        Ok(Some(self.getter.ended_early(&(self.received..self.size.unwrap_or(0)))))
     }
 
-    fn write_error(&self, err: std::io::Error) -> Error {
-        match &self.temp {
-            Some(temp) => Error::local_io(&format!("cannot write {}", temp.path.display()), &err),
-            None => Error::local_io("cannot keep the download in memory", &err),
-        }
-    }
-
-    /// Adds received bytes; `received` is the running total, checked against the inline cap.
-    async fn push(&mut self, chunk: &[u8], received: u64) -> Result<()> {
-        if let Some(cap) = self.cap.filter(|cap| received > *cap) {
-            return Err(too_large(cap));
-        }
+    async fn push(&mut self, bytes: &[u8]) -> Result<()> {
         let pushed = match self.pipeline.as_mut() {
-            Some(pipeline) => pipeline.push(chunk).await,
-            None => false,
+            Some(pipeline) => pipeline.push(bytes).await?,
+            None => None,
         };
-        if pushed {
-            Ok(())
-        } else {
-            Err(self.stopped().await)
-        }
-    }
-
-    /// Drops what arrived so far: the download starts over.
-    async fn restart(&mut self) -> Result<()> {
-        let restarted = match self.pipeline.as_mut() {
-            Some(pipeline) => pipeline.restart().await,
-            None => false,
-        };
-        if restarted {
-            Ok(())
-        } else {
-            Err(self.stopped().await)
+        match pushed {
+            Some(()) => Ok(()),
+            None => Err(self.stopped().await),
         }
     }
 
@@ -371,59 +310,26 @@ impl Landing {
     async fn stopped(&mut self) -> Error {
         if let Some(pipeline) = self.pipeline.take() {
             if let Err(err) = pipeline.finish().await {
-                return self.write_error(err);
+                return write_error(self.written_to.as_deref(), err);
             }
         }
         Error::new(ErrorCode::Internal, "the download's writing thread stopped")
     }
 
-    /// Waits for the pipeline, verifies, and puts the file in place. `run` is the URL, the
-    /// bytes received and when the download started, for the log.
-    async fn finish(
-        mut self,
-        ctx: &Context,
-        expected: &Expected,
-        sink: Sink,
-        run: (&Url, u64, Instant),
-    ) -> Result<Downloaded> {
-        let (url, received, started) = run;
-        let network_s = started.elapsed().as_secs_f64();
+    /// Waits for the pipeline: the checksums of what arrived, and where it went.
+    async fn finish(mut self) -> Result<(Checksums, Output)> {
         let pipeline = self.pipeline.take().expect("a download finishes once");
-        let (md5, sha256, output) = pipeline.finish().await.map_err(|err| self.write_error(err))?;
-        ctx.log(
-            Level::Info,
-            "transfer",
-            &format!(
-                "GET {}: {received} bytes in {network_s:.2} s ({:.1} MB/s), verified and written {:.2} s later",
-                target_of(url),
-                received as f64 / network_s.max(1e-6) / 1e6,
-                started.elapsed().as_secs_f64() - network_s
-            ),
-        );
-        let checksums = Checksums {
-            size: received,
-            md5,
-            sha256,
-        };
-        verify(&checksums, expected)?;
-        let file = match output {
-            Output::Memory(data) => {
-                return Ok(Downloaded {
-                    checksums,
-                    data: Some(data),
-                })
-            }
-            Output::File(file) => file,
-        };
-        drop(file);
-        let (Some(target), Some(temp)) = (sink.checked_target()?, self.temp.as_mut()) else {
-            unreachable!("a file output has a file sink and a temporary file")
-        };
-        tokio::fs::rename(&temp.path, &target)
+        pipeline
+            .finish()
             .await
-            .map_err(|e| Error::local_io(&format!("cannot replace {}", target.display()), &e))?;
-        temp.committed = true;
-        Ok(Downloaded { checksums, data: None })
+            .map_err(|err| write_error(self.written_to.as_deref(), err))
+    }
+}
+
+fn write_error(path: Option<&Path>, err: std::io::Error) -> Error {
+    match path {
+        Some(path) => Error::local_io(&format!("cannot write {}", path.display()), &err),
+        None => Error::local_io("cannot keep the download in memory", &err),
     }
 }
 
@@ -432,20 +338,4 @@ fn too_large(cap: u64) -> Error {
         ErrorCode::TooLarge,
         format!("the file is larger than the inline cap of {cap} bytes: give `save_path` (or raise transfers.inline_max_bytes)"),
     )
-}
-
-fn range_start(response: &reqwest::Response) -> Option<u64> {
-    let value = response.headers().get(CONTENT_RANGE)?.to_str().ok()?;
-    value.strip_prefix("bytes ")?.split('-').next()?.trim().parse().ok()
-}
-
-/// A hidden temporary name beside the target, so the final rename is atomic.
-fn temp_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut random = [0u8; 6];
-    let _ = getrandom::fill(&mut random);
-    target.with_file_name(format!(".{name}.{}.diskbridge-part", hex(&random)))
 }

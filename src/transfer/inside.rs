@@ -1,11 +1,11 @@
 //! A download target inside a folder that others may be changing while the download runs (the
-//! folder of a DownloadDirectory): before the temporary file is created and again right before
+//! folder of a DownloadDirectory): before the part file is created and again right before
 //! it is renamed into place, every folder between the root and the target must be a real folder,
 //! not a symbolic link, so a subfolder swapped for a link cannot take the write elsewhere.
 //!
 //! What is left: a swap in the instant between the last check and the rename (or the create) —
 //! microseconds, against the seconds a download takes; holding the folder chain open (openat,
-//! renameat) would close it, and would need every writer of the temporary file to go through
+//! renameat) would close it, and would need every writer of the part file to go through
 //! that handle.
 
 use std::path::Path;

@@ -1,55 +1,30 @@
-//! The download side of the engine: where received bytes go (a temporary file beside the
-//! target, or memory), and the threads that hash and write them beside the network.
+//! The single-stream download side of the engine: the threads that hash and write received
+//! bytes, in order, beside the network — into a part file, straight into a FIFO or device, or
+//! into memory.
 
-use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use sha2::{Digest, Sha256};
 
-use super::{hex, CHUNK};
-use crate::md5::Md5;
+use md5::{Digest, Md5};
 
-/// A temporary file beside the target, removed unless it was renamed over the target.
-pub(super) struct TempFile {
-    pub path: PathBuf,
-    pub committed: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
+use super::{hex, Checksums, Hashers, CHUNK};
+use crate::error::{Error, ErrorCode, Result};
+use crate::progress::Progress;
 
 /// Where downloaded bytes end up, owned by the pipeline's writing thread.
 pub(super) enum Output {
+    /// A part file: written out as it grows, synced before the rename.
     File(std::io::BufWriter<std::fs::File>),
+    /// A FIFO or a device: written through, never synced (it cannot be).
+    Stream(std::io::BufWriter<std::fs::File>),
     Memory(Vec<u8>),
-}
-
-enum Piece {
-    Bytes(Bytes),
-    /// Start over: the server ignored the Range of a resumed request.
-    Restart,
-}
-
-/// The download side of the engine: every chunk goes to two threads, one hashing md5, the other
-/// hashing sha256 and writing, so the hashing runs beside the network on other cores instead
-/// of in line with it. Bounded channels keep memory to a few chunks.
-pub(super) struct Pipeline {
-    md5: Option<Stage<String>>,
-    main: Option<Stage<std::io::Result<(String, Output)>>>,
-    /// Network chunks are small; they are gathered into pieces of about `CHUNK / 2` so the
-    /// threads are woken per piece, not per chunk.
-    pending: BytesMut,
 }
 
 /// Writes a download's pages out to disk on a thread of its own, every `WRITE_OUT_BYTES`, so the
 /// sync before the rename has only the last few to wait for instead of the whole file (a quarter
 /// of a second per GiB here, after the last byte has arrived).
-struct WriteOut {
+pub(super) struct WriteOut {
     /// Holds at most one request: a request made while a sync runs is covered by the next one.
     requests: Option<std::sync::mpsc::SyncSender<()>>,
     thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
@@ -60,10 +35,10 @@ struct WriteOut {
     requested: usize,
 }
 
-const WRITE_OUT_BYTES: usize = 64 * CHUNK;
+pub(super) const WRITE_OUT_BYTES: usize = 64 * CHUNK;
 
 impl WriteOut {
-    fn start(file: &std::fs::File, every: usize) -> std::io::Result<WriteOut> {
+    pub(super) fn start(file: &std::fs::File, every: usize) -> std::io::Result<WriteOut> {
         let file = file.try_clone()?;
         let (requests, received) = std::sync::mpsc::sync_channel::<()>(1);
         let thread = std::thread::spawn(move || {
@@ -81,22 +56,24 @@ impl WriteOut {
         })
     }
 
-    /// `bytes` more were written through `file`.
-    fn wrote(&mut self, file: &mut std::io::BufWriter<std::fs::File>, bytes: usize) -> std::io::Result<()> {
+    /// `bytes` more were written: true when the writer should flush what it buffers and call
+    /// `request`.
+    pub(super) fn wrote(&mut self, bytes: usize) -> bool {
         self.since_last += bytes;
-        if self.since_last >= self.every {
-            self.since_last = 0;
-            std::io::Write::flush(file)?;
-            if let Some(requests) = &self.requests {
-                let _ = requests.try_send(());
-                self.requested += 1;
-            }
+        self.since_last >= self.every
+    }
+
+    /// Asks for a sync of what was written so far.
+    pub(super) fn request(&mut self) {
+        self.since_last = 0;
+        if let Some(requests) = &self.requests {
+            let _ = requests.try_send(());
+            self.requested += 1;
         }
-        Ok(())
     }
 
     /// Waits for a sync under way; its error, if any, is the download's.
-    fn finish(mut self) -> std::io::Result<()> {
+    pub(super) fn finish(mut self) -> std::io::Result<()> {
         self.stop()
     }
 
@@ -113,137 +90,197 @@ impl WriteOut {
 
 impl Drop for WriteOut {
     /// An abandoned download waits for the thread too, so its copy of the file is closed before
-    /// the temporary file is removed.
+    /// the part file is removed.
     fn drop(&mut self) {
         let _ = self.stop();
     }
 }
 
 /// A pipeline thread and the channel feeding it.
-type Stage<T> = (tokio::sync::mpsc::Sender<Piece>, std::thread::JoinHandle<T>);
+type Stage<T> = (tokio::sync::mpsc::Sender<Bytes>, std::thread::JoinHandle<T>);
 
 /// Pieces in flight to each pipeline thread (the pieces are shared, not copied, between them).
 const PIPELINE_DEPTH: usize = 16;
 
+/// How often a wait for a busy writing thread lets the host cancel.
+const HEARTBEAT: Duration = Duration::from_millis(100);
+
+/// The single-stream pipeline: every piece goes to a thread hashing sha256 and writing, and
+/// (only when the service reports no sha256) to another hashing md5, so the hashing runs
+/// beside the network on other cores instead of in line with it. Bounded channels keep memory
+/// to a few pieces.
+pub(super) struct Pipeline {
+    md5: Option<Stage<String>>,
+    main: Option<Stage<std::io::Result<(Hashers, Output)>>>,
+    /// Network chunks are small; they are gathered into pieces of about `CHUNK / 2` so the
+    /// threads are woken per piece, not per chunk.
+    pending: BytesMut,
+    /// A thread writing into a FIFO or a device may be held by its reader: it is left to end
+    /// on its own rather than waited for.
+    detach: bool,
+    progress: Progress,
+    /// The longest wait for a writing thread to take a piece (the read timeout).
+    patience: Duration,
+}
+
 impl Pipeline {
-    pub(super) fn start(output: Output) -> Pipeline {
-        let (md5_tx, mut md5_rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
-        let md5 = std::thread::spawn(move || {
-            let mut md5 = Md5::new();
-            while let Some(piece) = md5_rx.blocking_recv() {
-                match piece {
-                    Piece::Bytes(bytes) => md5.update(&bytes),
-                    Piece::Restart => md5 = Md5::new(),
+    /// A pipeline into `output`, hashing md5 too when `with_md5`.
+    pub(super) fn start(output: Output, with_md5: bool, progress: Progress, patience: Duration) -> Pipeline {
+        let md5 = with_md5.then(|| {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_DEPTH);
+            let thread = std::thread::spawn(move || {
+                let mut md5 = Md5::new();
+                while let Some(piece) = rx.blocking_recv() {
+                    md5.update(&piece);
                 }
-            }
-            hex(&md5.finalize())
+                hex(&md5.finalize())
+            });
+            (tx, thread)
         });
-        let (main_tx, mut main_rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
+        let detach = matches!(output, Output::Stream(_));
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_DEPTH);
         let main = std::thread::spawn(move || {
             let mut output = output;
-            let mut sha256 = Sha256::new();
+            let mut sha256 = Hashers::default();
             // Only a speed-up: without it (a handle that cannot be duplicated) the final sync
             // does all the work.
             let mut write_out = match &output {
                 Output::File(file) => WriteOut::start(file.get_ref(), WRITE_OUT_BYTES).ok(),
-                Output::Memory(_) => None,
+                Output::Stream(_) | Output::Memory(_) => None,
             };
-            while let Some(piece) = main_rx.blocking_recv() {
-                match (piece, &mut output) {
-                    (Piece::Bytes(bytes), Output::File(file)) => {
-                        sha256.update(&bytes);
-                        std::io::Write::write_all(file, &bytes)?;
-                        if let Some(write_out) = &mut write_out {
-                            write_out.wrote(file, bytes.len())?;
-                        }
-                    }
-                    (Piece::Bytes(bytes), Output::Memory(data)) => {
-                        sha256.update(&bytes);
-                        data.extend_from_slice(&bytes);
-                    }
-                    (Piece::Restart, Output::File(file)) => {
-                        sha256 = Sha256::new();
+            while let Some(piece) = rx.blocking_recv() {
+                sha256.update(&piece);
+                match &mut output {
+                    Output::File(file) | Output::Stream(file) => std::io::Write::write_all(file, &piece)?,
+                    Output::Memory(data) => data.extend_from_slice(&piece),
+                }
+                if let (Some(write_out), Output::File(file)) = (&mut write_out, &mut output) {
+                    if write_out.wrote(piece.len()) {
                         std::io::Write::flush(file)?;
-                        file.get_mut().set_len(0)?;
-                        std::io::Seek::seek(file.get_mut(), std::io::SeekFrom::Start(0))?;
-                    }
-                    (Piece::Restart, Output::Memory(data)) => {
-                        sha256 = Sha256::new();
-                        data.clear();
+                        write_out.request();
                     }
                 }
             }
-            if let Output::File(file) = &mut output {
-                std::io::Write::flush(file)?;
-                if let Some(write_out) = write_out {
-                    write_out.finish()?;
+            match &mut output {
+                Output::File(file) => {
+                    std::io::Write::flush(file)?;
+                    if let Some(write_out) = write_out {
+                        write_out.finish()?;
+                    }
+                    file.get_ref().sync_all()?;
                 }
-                file.get_ref().sync_all()?;
+                Output::Stream(file) => std::io::Write::flush(file)?,
+                Output::Memory(_) => {}
             }
-            Ok((hex(&sha256.finalize()), output))
+            Ok((sha256, output))
         });
         Pipeline {
-            md5: Some((md5_tx, md5)),
-            main: Some((main_tx, main)),
+            md5,
+            main: Some((tx, main)),
             pending: BytesMut::new(),
+            detach,
+            progress,
+            patience,
         }
     }
 
-    /// Adds received bytes, sending a piece once enough have gathered.
-    pub(super) async fn push(&mut self, chunk: &[u8]) -> bool {
+    /// Adds received bytes, sending a piece once enough have gathered. An error when the
+    /// writing thread stopped (`finish` tells why: `None` here) or the call was cancelled.
+    pub(super) async fn push(&mut self, chunk: &[u8]) -> Result<Option<()>> {
         self.pending.extend_from_slice(chunk);
-        self.pending.len() < CHUNK / 2 || self.flush().await
+        if self.pending.len() < CHUNK / 2 {
+            return Ok(Some(()));
+        }
+        self.flush().await
     }
 
-    /// Sends what has gathered; false when the writing thread has stopped.
-    async fn flush(&mut self) -> bool {
+    /// Sends what has gathered; `None` when the writing thread has stopped.
+    async fn flush(&mut self) -> Result<Option<()>> {
         if self.pending.is_empty() {
-            return true;
+            return Ok(Some(()));
         }
         let piece = self.pending.split().freeze();
         self.pending.reserve(CHUNK);
-        self.send(|| Piece::Bytes(piece.clone())).await
+        if let Some((md5, _)) = &self.md5 {
+            if hand_over(md5, piece.clone(), &self.progress, self.patience)
+                .await?
+                .is_none()
+            {
+                return Ok(None);
+            }
+        }
+        match &self.main {
+            Some((main, _)) => hand_over(main, piece, &self.progress, self.patience).await,
+            None => Ok(None),
+        }
     }
 
-    /// Starts over: what was gathered or sent is dropped.
-    pub(super) async fn restart(&mut self) -> bool {
-        self.pending.clear();
-        self.send(|| Piece::Restart).await
-    }
-
-    /// Hands a piece to both threads; false when the writing thread has stopped (a write
-    /// failed: `finish` tells why).
-    async fn send(&self, piece: impl Fn() -> Piece) -> bool {
-        let (Some((md5, _)), Some((main, _))) = (&self.md5, &self.main) else {
-            return false;
-        };
-        md5.send(piece()).await.is_ok() && main.send(piece()).await.is_ok()
-    }
-
-    /// Closes the channels and waits for the threads: (md5, sha256, output).
-    pub(super) async fn finish(mut self) -> std::io::Result<(String, String, Output)> {
+    /// Closes the channels and waits for the threads: the checksums and the output.
+    pub(super) async fn finish(mut self) -> std::io::Result<(Checksums, Output)> {
         // If the writing thread has stopped, joining it below tells why.
-        self.flush().await;
-        let (md5_tx, md5) = self.md5.take().expect("finished once");
+        let _ = self.flush().await;
+        let md5 = self.md5.take();
         let (main_tx, main) = self.main.take().expect("finished once");
-        drop((md5_tx, main_tx));
+        drop(main_tx);
         tokio::task::spawn_blocking(move || {
-            let md5 = md5
-                .join()
-                .map_err(|_| std::io::Error::other("the md5 thread panicked"))?;
+            let md5 = match md5 {
+                Some((md5_tx, md5)) => {
+                    drop(md5_tx);
+                    Some(
+                        md5.join()
+                            .map_err(|_| std::io::Error::other("the md5 thread panicked"))?,
+                    )
+                }
+                None => None,
+            };
             let (sha256, output) = main
                 .join()
                 .map_err(|_| std::io::Error::other("the writing thread panicked"))??;
-            Ok((md5, sha256, output))
+            let checksums = Checksums { md5, ..sha256.finish() };
+            Ok((checksums, output))
         })
         .await
         .map_err(std::io::Error::other)?
     }
 }
 
+/// Hands a piece to a pipeline thread, waiting while its channel is full — letting the host
+/// cancel, and giving up after `patience` (a FIFO whose reader stopped reading). `None` when
+/// the thread has stopped.
+pub(super) async fn hand_over<T>(
+    to: &tokio::sync::mpsc::Sender<T>,
+    piece: T,
+    progress: &Progress,
+    patience: Duration,
+) -> Result<Option<()>> {
+    let started = Instant::now();
+    loop {
+        match tokio::time::timeout(HEARTBEAT, to.reserve()).await {
+            Ok(Ok(permit)) => {
+                permit.send(piece);
+                return Ok(Some(()));
+            }
+            Ok(Err(_)) => return Ok(None),
+            Err(_) => {
+                progress.check()?;
+                if started.elapsed() >= patience {
+                    return Err(Error::new(
+                        ErrorCode::LocalIo,
+                        format!(
+                            "writing the download fell behind for {} s: the target takes no more bytes",
+                            patience.as_secs_f64()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
 impl Drop for Pipeline {
     /// An abandoned download (error, cancel) waits for its threads, so the file is closed
-    /// before the temporary file is removed.
+    /// before the part file is removed — except a thread writing into a FIFO or a device,
+    /// which its reader may hold: it ends once the write fails or completes.
     fn drop(&mut self) {
         if let Some((tx, md5)) = self.md5.take() {
             drop(tx);
@@ -251,7 +288,9 @@ impl Drop for Pipeline {
         }
         if let Some((tx, main)) = self.main.take() {
             drop(tx);
-            let _ = main.join();
+            if !self.detach {
+                let _ = main.join();
+            }
         }
     }
 }
@@ -272,7 +311,10 @@ mod tests {
         let piece: Vec<u8> = (0..4096u32).map(|i| (i % 251) as u8).collect();
         for _ in 0..25 {
             std::io::Write::write_all(&mut file, &piece).unwrap();
-            write_out.wrote(&mut file, piece.len()).unwrap();
+            if write_out.wrote(piece.len()) {
+                std::io::Write::flush(&mut file).unwrap();
+                write_out.request();
+            }
         }
         // 25 pieces of 4096 bytes: a request every third piece.
         assert_eq!(write_out.requested, 8);

@@ -10,8 +10,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::{Checksums, Hashers, CHUNK};
 use crate::error::{Error, ErrorCode, Result};
-use crate::md5::Md5;
 use crate::progress::Progress;
+use crate::sync::lock;
 
 /// What an upload sends: a local file, or bytes given inline as base64.
 #[derive(Clone)]
@@ -56,9 +56,9 @@ impl Source {
         }
     }
 
-    /// Size and checksums of the whole source, read once.
-    pub(crate) async fn checksums(&self) -> Result<Checksums> {
-        let mut hashers = Hashers::default();
+    /// Size and checksums of the whole source (md5 too when `with_md5`), read once.
+    pub(crate) async fn checksums(&self, with_md5: bool) -> Result<Checksums> {
+        let mut hashers = Hashers::new(with_md5);
         match self {
             Source::Bytes(bytes) => hashers.update(bytes),
             Source::File { path, .. } => {
@@ -154,9 +154,7 @@ impl Source {
     pub(super) fn body(&self, progress: Progress, tally: Arc<Mutex<Tally>>) -> Result<reqwest::Body> {
         match self {
             Source::Bytes(bytes) => {
-                let mut counted = tally.lock().unwrap_or_else(|p| p.into_inner());
-                counted.md5.update(bytes);
-                counted.size += bytes.len() as u64;
+                lock(&tally).hashers.update(bytes);
                 Ok(bytes_body(bytes.clone(), progress))
             }
             Source::File { path, size } => file_body(path, *size, progress, tally),
@@ -183,7 +181,7 @@ fn bytes_body(bytes: Bytes, progress: Progress) -> reqwest::Body {
     reqwest::Body::wrap_stream(stream)
 }
 
-/// A file read and hashed on a thread of its own, ahead of the network: a chunk's md5 is
+/// A file read and hashed on a thread of its own, ahead of the network: a chunk's sha256 is
 /// computed while the one before it is being sent.
 fn file_body(path: &Path, total: u64, progress: Progress, tally: Arc<Mutex<Tally>>) -> Result<reqwest::Body> {
     let file = std::fs::File::open(path).map_err(|e| read_error(path, &e))?;
@@ -192,7 +190,7 @@ fn file_body(path: &Path, total: u64, progress: Progress, tally: Arc<Mutex<Tally
         let (tally, path) = (tally.clone(), path.to_path_buf());
         std::thread::spawn(move || read_ahead(file, &path, chunks, &tally))
     };
-    tally.lock().unwrap_or_else(|p| p.into_inner()).reader = Some(reader);
+    lock(&tally).reader = Some(reader);
     let stream = futures_util::stream::unfold((received, 0u64), move |(mut received, done)| {
         let progress = progress.clone();
         async move {
@@ -207,36 +205,34 @@ fn file_body(path: &Path, total: u64, progress: Progress, tally: Arc<Mutex<Tally
     Ok(reqwest::Body::wrap_stream(stream))
 }
 
-/// The reading thread of `file_body`: chunks to the request, their md5 and size to the tally.
+/// The reading thread of `file_body`: chunks to the request, their sha256 and size to the
+/// tally.
 fn read_ahead(
     mut file: std::fs::File,
     path: &Path,
     chunks: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
     tally: &Mutex<Tally>,
 ) {
-    let (mut md5, mut size) = (Md5::new(), 0u64);
+    let mut hashers = Hashers::default();
     loop {
         let mut buffer = BytesMut::zeroed(CHUNK);
         match std::io::Read::read(&mut file, &mut buffer) {
             Ok(0) => break,
             Ok(read) => {
                 buffer.truncate(read);
-                md5.update(&buffer);
-                size += read as u64;
+                hashers.update(&buffer);
                 if chunks.blocking_send(Ok(buffer.freeze())).is_err() {
                     return; // the request stopped
                 }
             }
             Err(err) => {
-                tally.lock().unwrap_or_else(|p| p.into_inner()).local_error = Some(read_error(path, &err));
+                lock(tally).local_error = Some(read_error(path, &err));
                 let _ = chunks.blocking_send(Err(err));
                 return;
             }
         }
     }
-    let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
-    tally.md5 = md5;
-    tally.size = size;
+    lock(tally).hashers = hashers;
 }
 
 async fn open(path: &Path) -> Result<tokio::fs::File> {
@@ -265,11 +261,11 @@ fn read_error(path: &Path, err: &std::io::Error) -> Error {
 /// What an upload body has read so far.
 #[derive(Default)]
 pub(super) struct Tally {
-    /// Only md5: it is what the services confirm an upload by.
-    pub md5: Md5,
-    pub size: u64,
+    /// sha256 and size: what the services confirm an upload by (md5, for a service that
+    /// reports no sha256, is read again from the source then).
+    pub hashers: Hashers,
     pub local_error: Option<Error>,
-    /// The thread reading a file ahead of the network; joined before `md5` is read.
+    /// The thread reading a file ahead of the network; joined before `hashers` is read.
     pub reader: Option<std::thread::JoinHandle<()>>,
 }
 

@@ -10,22 +10,16 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use url::Url;
 
 use super::source::Tally;
-use super::{hex, Source};
+use super::{Checksums, Source};
 use crate::error::Result;
 use crate::log::Level;
+use crate::sync::lock;
 use crate::transport::{client, failure_error, target_of, within, Context, Failure, Profile, Reply};
-
-/// Size and md5 (lowercase hex) of an upload's bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Sent {
-    pub size: u64,
-    pub md5: String,
-}
 
 /// PUTs the source to a signed URL, with no Authorization header. A network failure comes back
 /// as an error with code `network` or `timeout`: the bytes may or may not have arrived. The reply
-/// comes with the size and md5 of what was sent.
-pub(crate) async fn put(ctx: &Context, profile: &Profile, url: &Url, source: &Source) -> Result<(Reply, Sent)> {
+/// comes with the size and sha256 of what was sent (no md5).
+pub(crate) async fn put(ctx: &Context, profile: &Profile, url: &Url, source: &Source) -> Result<(Reply, Checksums)> {
     ctx.config.check_url(url)?;
     let client = client(&ctx.config)?;
     let size = source.size();
@@ -43,12 +37,12 @@ pub(crate) async fn put(ctx: &Context, profile: &Profile, url: &Url, source: &So
     let started = Instant::now();
     let answer = read_reply(ctx, deadline, request).await;
     // A successful answer means the whole body was read, so the reader is done or about to be;
-    // after a failure its md5 is not needed and it ends once the request lets go of the body.
-    let reader = tally.lock().unwrap_or_else(|p| p.into_inner()).reader.take();
+    // after a failure its checksum is not needed and it ends once the request lets go of the body.
+    let reader = lock(&tally).reader.take();
     if let (Some(reader), Ok(Reply { status: 200..=299, .. })) = (reader, &answer) {
         let _ = tokio::task::spawn_blocking(move || reader.join()).await;
     }
-    let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+    let mut tally = lock(&tally);
     if let Some(error) = tally.local_error.take() {
         return Err(error);
     }
@@ -69,11 +63,7 @@ pub(crate) async fn put(ctx: &Context, profile: &Profile, url: &Url, source: &So
             size as f64 / seconds.max(1e-6) / 1e6
         ),
     );
-    let sent = Sent {
-        size: tally.size,
-        md5: hex(&std::mem::take(&mut tally.md5).finalize()),
-    };
-    Ok((reply, sent))
+    Ok((reply, std::mem::take(&mut tally.hashers).finish()))
 }
 
 /// Sends `range` of the source as the body of `method url`, with `headers` and no Authorization

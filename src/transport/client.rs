@@ -10,6 +10,7 @@ use url::Url;
 use super::Profile;
 use crate::config::{check_target, Config};
 use crate::error::{excerpt, Error, ErrorCode, Result};
+use crate::sync::lock;
 
 /// Redirects followed at most, per request.
 const MAX_REDIRECTS: usize = 10;
@@ -162,11 +163,18 @@ pub(crate) fn target_of(url: &Url) -> String {
     format!("{}{port}{}", url.host_str().unwrap_or(""), url.path())
 }
 
-type ClientKey = (Option<String>, Option<String>, u64, bool);
+type ClientKey = (Option<String>, Option<String>, u64, bool, usize);
 
-/// One pooled client per distinct network setting (proxy, roots, connect timeout), shared by
-/// every call in the process. Read and total timeouts are set per request.
+/// One pooled client per distinct network setting (proxy, roots, connect timeout, redirect
+/// policy), shared by every call in the process. Read and total timeouts are set per request.
 pub(crate) fn client(config: &Config) -> Result<reqwest::Client> {
+    client_lane(config, 0)
+}
+
+/// As `client`, with a pool of its own per `lane`: the streams of a parallel download each take
+/// a lane, so they get connections of their own even where HTTP/2 would put every request on
+/// one connection (and a link that holds each connection to a rate would hold them all).
+pub(crate) fn client_lane(config: &Config, lane: usize) -> Result<reqwest::Client> {
     static CLIENTS: OnceLock<Mutex<HashMap<ClientKey, reqwest::Client>>> = OnceLock::new();
     let timeouts = &config.timeouts;
     let key: ClientKey = (
@@ -174,11 +182,9 @@ pub(crate) fn client(config: &Config) -> Result<reqwest::Client> {
         config.ca_file.clone(),
         (timeouts.connect_s * 1000.0) as u64,
         config.allow_insecure_http,
+        lane,
     );
-    let mut clients = CLIENTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut clients = lock(CLIENTS.get_or_init(Default::default));
     if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }

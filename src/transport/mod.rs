@@ -13,7 +13,7 @@ mod retry;
 mod send;
 mod token;
 
-pub(crate) use client::{client, failure_error, target_of, within, Failure};
+pub(crate) use client::{client, client_lane, failure_error, target_of, within, Failure};
 pub(crate) use context::Context;
 pub(crate) use profile::{read_error_and_description, Profile, ServiceError};
 pub(crate) use reply::Reply;

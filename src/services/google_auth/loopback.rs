@@ -20,6 +20,7 @@ use crate::log::Level;
 use crate::oauth::{pkce_pair, random_urlsafe, remember_tokens};
 use crate::progress::Progress;
 use crate::schema::Call;
+use crate::sync::lock;
 use crate::transport::Context;
 
 /// A browser that connects but sends nothing (a speculative pre-connection) is dropped after
@@ -41,7 +42,7 @@ struct LoopbackSession {
 
 impl LoopbackSession {
     fn stop(&self) {
-        if let Some(listener) = self.listener.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(listener) = lock(&self.listener).take() {
             listener.abort();
         }
     }
@@ -54,7 +55,7 @@ fn sessions() -> &'static Mutex<HashMap<String, Arc<LoopbackSession>>> {
 
 /// Takes a session out of the table, stopping its listener.
 fn forget_session(id: &str) {
-    let removed = sessions().lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    let removed = lock(sessions()).remove(id);
     if let Some(session) = removed {
         session.stop();
     }
@@ -141,7 +142,7 @@ fn listen(ctx: Context, listener: TcpListener, pending: Pending) -> String {
         listener: Mutex::new(None),
     });
     {
-        let mut table = sessions().lock().unwrap_or_else(|p| p.into_inner());
+        let mut table = lock(sessions());
         table.retain(|_, s| s.deadline + SESSION_KEEP > Instant::now());
         table.insert(session_id.clone(), session.clone());
     }
@@ -165,7 +166,7 @@ fn listen(ctx: Context, listener: TcpListener, pending: Pending) -> String {
             session.outcome.send_replace(Some(outcome));
         }
     });
-    *session.listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(task.abort_handle());
+    *lock(&session.listener) = Some(task.abort_handle());
     session_id
 }
 
@@ -371,9 +372,7 @@ async fn respond(stream: &mut TcpStream, page: &Page) {
 
 pub(super) async fn complete_loopback_authorization(call: Call) -> Result<Value> {
     let id = call.args.str("session")?;
-    let session = sessions()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
+    let session = lock(sessions())
         .get(id)
         .cloned()
         .ok_or_else(|| {

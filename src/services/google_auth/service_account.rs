@@ -12,10 +12,9 @@ use serde_json::{json, Map, Value};
 
 use super::handlers::required_scopes;
 use super::profile::{OAUTH, OAUTH_ENDPOINT};
-use crate::auth::unix_now;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
-use crate::oauth::{remember_tokens, with_hint};
+use crate::oauth::{remember_tokens, unix_now, with_hint};
 use crate::schema::Call;
 use crate::transport::{send_json, Request};
 

@@ -1,6 +1,7 @@
 //! Uploads to Drive: one multipart/related request up to the threshold, the resumable protocol
-//! above it (`resumable`); either way the stored file's size and md5 are checked against what
-//! was sent, and a new file that does not hold it is removed.
+//! above it (`resumable`); either way the stored file's size and sha256 (md5 where Drive reports
+//! no sha256) are checked against what was sent, and a new file that does not hold it is
+//! removed.
 
 use std::path::Path;
 
@@ -15,7 +16,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::oauth::random_urlsafe;
 use crate::schema::{Args, Call};
 use crate::services::params;
-use crate::transfer::{Checksums, Hashers, Source};
+use crate::transfer::{verify, Checksums, Expected, Hashers, Source};
 use crate::transport::{Context, Request};
 
 /// Every chunk of a resumable upload but the last is a multiple of this (docs/protocols.md §4.5).
@@ -204,7 +205,8 @@ pub(super) async fn update_file(call: Call) -> Result<Value> {
     .await
 }
 
-/// Uploads the source and checks the stored file's size and md5 against what was sent.
+/// Uploads the source and checks the stored file's size and sha256 (md5 when Drive reports no
+/// sha256) against what was sent.
 pub(super) async fn upload(
     ctx: &Context,
     target: Target,
@@ -217,28 +219,36 @@ pub(super) async fn upload(
     } else {
         upload_resumable(ctx, &target, source, media_type, options.chunk).await?
     };
-    let stored_size = file
-        .get("size")
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse::<u64>().ok());
-    let stored_md5 = file.get("md5Checksum").and_then(Value::as_str);
-    let matches = stored_size.is_none_or(|size| size == sent.size)
-        && stored_md5.is_none_or(|md5| md5.eq_ignore_ascii_case(&sent.md5));
-    if !matches {
+    let field = |name: &str| file.get(name).and_then(Value::as_str).map(String::from);
+    let stored = Expected {
+        size: field("size").and_then(|s| s.parse::<u64>().ok()),
+        md5: field("md5Checksum"),
+        sha256: field("sha256Checksum"),
+    };
+    let with_md5;
+    let actual = if stored.needs_md5() {
+        with_md5 = source.checksums(true).await?;
+        &with_md5
+    } else {
+        &sent
+    };
+    if verify(actual, &stored).is_err() {
         // Nothing wrong is left behind: a new file that does not hold what was sent goes.
         if let (Target::Create(_), Some(id)) = (&target, file.get("id").and_then(Value::as_str)) {
             if let Ok(url) = api(ctx, &format!("/files/{}", segment(id)?)) {
                 let _ = send(ctx, Request::delete(&PROFILE, url)).await;
             }
         }
+        let shown = |value: &Option<String>| value.clone().unwrap_or_else(|| "?".into());
         return Err(Error::new(
             ErrorCode::ChecksumMismatch,
             format!(
-                "Drive stored {} bytes with md5 {}, but {} bytes with md5 {} were sent",
-                stored_size.map_or("?".into(), |s| s.to_string()),
-                stored_md5.unwrap_or("?"),
+                "Drive stored {} bytes with sha256 {} (md5 {}), but {} bytes with sha256 {} were sent",
+                stored.size.map_or("?".into(), |s| s.to_string()),
+                shown(&stored.sha256),
+                shown(&stored.md5),
                 sent.size,
-                sent.md5
+                sent.sha256
             ),
         )
         .with_service(PROFILE.id));

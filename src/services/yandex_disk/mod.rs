@@ -1,8 +1,9 @@
 //! Yandex Disk REST API (docs/protocols.md §2): OPI's eighteen functions and the new ones. Every
 //! mutation handles 201, 204 and 202 (polling the operation when `wait`); uploads PUT the raw
 //! bytes streamed from the file to the upload link with no Authorization header and confirm size
-//! and md5 against the stored resource; downloads stream into a temporary file, resume after a
-//! broken connection and replace the target only after size, md5 and sha256 match.
+//! and sha256 against the stored resource; downloads stream into a part file (over several
+//! ranged connections for a large file), resume after a broken connection and replace the target
+//! only after size and sha256 match (md5 only for a file the Disk reports no sha256 for).
 //!
 //! Here: the registry declarations. `profile` says how the Disk answers, `api` holds the request
 //! plumbing (paths, mutations, operations, listings), `resources` the metadata and mutation
@@ -167,8 +168,8 @@ pub(crate) const METHODS: &[Method] = &[
         "СкачатьФайл",
         Origin::Opi,
         &[PATH, SAVE_PATH],
-        "Downloads a file, streamed and verified against the size, md5 and sha256 the Disk reports; resumed after a broken connection.",
-        "with save_path `{\"path\", \"size\", \"md5\", \"sha256\"}`; without `{\"data_base64\", \"size\", \"md5\", \"sha256\"}`",
+        "Downloads a file, streamed and verified against the size and sha256 the Disk reports (md5 only where it reports no sha256); resumed after a broken connection. A file from transfers.parallel_threshold_bytes up goes to a save_path over transfers.download_streams ranged connections.",
+        "with save_path `{\"path\", \"size\", \"sha256\", \"md5\"?}`; without `{\"data_base64\", \"size\", \"sha256\", \"md5\"?}` (`md5` when known: the Disk's, or computed where it reports no sha256)",
         handler!(download_file),
     ),
     method(
@@ -207,7 +208,7 @@ pub(crate) const METHODS: &[Method] = &[
         "ЗагрузитьФайл",
         Origin::Opi,
         &[PATH, FILE, DATA, OVERWRITE],
-        "Uploads a file: the raw bytes are streamed to the upload link with no Authorization header, then the stored size and md5 are confirmed. A broken upload is checked (did it arrive whole?) before it is sent again with a fresh link.",
+        "Uploads a file: the raw bytes are streamed to the upload link with no Authorization header, then the stored size and sha256 are confirmed (md5 where the Disk reports no sha256). A broken upload is checked (did it arrive whole?) before it is sent again with a fresh link.",
         "resource JSON of the stored file",
         handler!(upload_file),
     ),
@@ -351,7 +352,7 @@ pub(crate) const METHODS: &[Method] = &[
             Param::string("local_dir", "The local folder to upload (recursively).").required(),
             Param::string("path", "The Disk folder to upload into (created when missing).").required(),
             Param::boolean("overwrite", "false", "Replace remote files whose content differs; without it they are reported in `errors`."),
-            Param::boolean("skip_unchanged", "true", "Skip files whose size and recorded modification time (custom_properties) are unchanged without reading them, and files whose content is the same (then the new time is recorded), so a repeated backup reads and sends only what changed."),
+            Param::boolean("skip_unchanged", "true", "Skip files whose size and recorded modification time (custom_properties) are unchanged without reading them, and files whose size and sha256 are the same (then the new time is recorded), so a repeated backup reads and sends only what changed."),
         ],
         "Uploads a folder tree, up to transfers.concurrency files at once. A problem with one file (a conflict, an unreadable file) is reported in `errors` and the rest goes on; a refused token or an unreachable service stops the call.",
         "`{\"uploaded\", \"skipped\", \"bytes\", \"errors\": [{\"path\", \"code\", \"message\"}]}`",
@@ -365,7 +366,7 @@ pub(crate) const METHODS: &[Method] = &[
             Param::string("path", "The Disk folder to download (recursively).").required(),
             Param::string("local_dir", "The local folder to write into (created when missing).").required(),
         ],
-        "Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose md5 already matches are skipped.",
+        "Downloads a folder tree, up to transfers.concurrency files at once, every file verified. No remote name can make a write land outside local_dir: such names (`..`, separators, NUL, names invalid on Windows when on Windows) are refused in `errors` and the rest goes on; files whose sha256 already matches are skipped; part files of an earlier, killed run are removed.",
         "`{\"downloaded\", \"skipped\", \"bytes\", \"errors\": [{\"path\", \"code\", \"message\"}]}`",
         handler!(download_directory),
     ),

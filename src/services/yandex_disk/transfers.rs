@@ -1,6 +1,7 @@
 //! Uploads and downloads of single files. An upload PUTs the raw bytes to an upload link with no
-//! Authorization header and confirms the stored size and md5; when the answer is lost, the Disk
-//! is asked whether the file arrived whole before it is sent again with a fresh link.
+//! Authorization header and confirms the stored size and sha256 (md5 where the Disk reports no
+//! sha256); when the answer is lost, the Disk is asked whether the file arrived whole before it
+//! is sent again with a fresh link.
 
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use crate::log::Level;
 use crate::progress::Progress;
 use crate::schema::Call;
 use crate::services::params;
-use crate::transfer::{self, Checksums, Downloaded, Expected, Sent, Sink, Source};
+use crate::transfer::{self, verify, Checksums, Downloaded, Expected, Sink, Source};
 use crate::transport::Context;
 
 pub(super) async fn upload_file(call: Call) -> Result<Value> {
@@ -32,15 +33,15 @@ pub(super) async fn upload_file(call: Call) -> Result<Value> {
 
 /// What one PUT to an upload link came to.
 enum Put {
-    /// The file is stored, its size and md5 confirmed: its resource.
+    /// The file is stored, its size and checksum confirmed: its resource.
     Stored(Value),
     /// The service failed or the connection broke before the file arrived: send again.
     Again(Error),
 }
 
-/// Uploads `source` to `path` and returns the stored resource once its size and md5 match what
-/// was sent, with `properties` merged into its `custom_properties` when given. Every attempt
-/// asks for a fresh link: a failed one is not reused (docs/protocols.md §2.4).
+/// Uploads `source` to `path` and returns the stored resource once its size and checksum match
+/// what was sent, with `properties` merged into its `custom_properties` when given. Every
+/// attempt asks for a fresh link: a failed one is not reused (docs/protocols.md §2.4).
 pub(super) async fn upload(
     ctx: &Context,
     path: &str,
@@ -95,16 +96,18 @@ async fn put_to_link(
                     wait_for_operation(ctx, operation).await?;
                 }
             }
-            confirm_upload(ctx, path, &sent, properties).await.map(Put::Stored)
+            confirm_upload(ctx, (path, properties), source, &sent)
+                .await
+                .map(Put::Stored)
         }
         Ok((reply, _)) if reply.status >= 500 => Ok(Put::Again(PROFILE.error(&reply))),
         Ok((reply, _)) => Err(PROFILE.error(&reply)),
         Err(error) if matches!(error.code, ErrorCode::Network | ErrorCode::Timeout) => {
             let sums = match local.take() {
                 Some(sums) => sums,
-                None => source.checksums().await?,
+                None => source.checksums(false).await?,
             };
-            if let Some(stored) = arrived_whole(ctx, path, &sums).await? {
+            if let Some(stored) = arrived_whole(ctx, path, source, &sums).await? {
                 let line = "the upload's answer was lost, but the file arrived whole: not sent again";
                 ctx.log(Level::Info, "transfer", line);
                 return match properties {
@@ -119,35 +122,53 @@ async fn put_to_link(
     }
 }
 
-/// The stored resource, if it matches `sums` (a broken upload that arrived anyway).
-async fn arrived_whole(ctx: &Context, path: &str, sums: &Checksums) -> Result<Option<Value>> {
-    let Some(stored) = resource_if_any(ctx, path, "type,size,md5").await? else {
+/// The stored resource, if it holds `sent` (a broken upload that arrived anyway).
+async fn arrived_whole(ctx: &Context, path: &str, source: &Source, sent: &Checksums) -> Result<Option<Value>> {
+    let Some(stored) = resource_if_any(ctx, path, "type,size,md5,sha256").await? else {
         return Ok(None);
     };
-    let matches = stored.get("size").and_then(Value::as_u64) == Some(sums.size)
-        && stored
-            .get("md5")
-            .and_then(Value::as_str)
-            .is_some_and(|md5| md5.eq_ignore_ascii_case(&sums.md5));
-    if matches {
+    if holds(&stored, source, sent).await? == Some(true) {
         resource(ctx, path, None).await.map(Some)
     } else {
         Ok(None)
     }
 }
 
+/// Whether a stored resource holds what was sent: its size and sha256, or its md5 when the
+/// Disk reports no sha256 (the source is read again for it then). None while it reports no
+/// checksum yet.
+async fn holds(stored: &Value, source: &Source, sent: &Checksums) -> Result<Option<bool>> {
+    let expected = expected_of(stored);
+    if !expected.has_checksum() {
+        return Ok(None);
+    }
+    let with_md5;
+    let actual = if expected.needs_md5() && sent.md5.is_none() {
+        with_md5 = source.checksums(true).await?;
+        &with_md5
+    } else {
+        sent
+    };
+    Ok(Some(verify(actual, &expected).is_ok()))
+}
+
 /// The context of what follows once the Disk has every byte of an upload: a cancel can no
 /// longer undo the upload, so it is not honoured and the reply says what was stored rather than
 /// "cancelled, nothing left". The waits that follow are bounded (the operation by
-/// transfers.operation_timeout_s, the md5 by 10 s).
+/// transfers.operation_timeout_s, the checksums by 10 s).
 fn past_cancelling(ctx: &Context) -> Context {
     ctx.with_progress(Progress::default())
 }
 
 /// Reads the stored resource back (through the PATCH that sets `properties`, when given) and
-/// checks its size and md5 against what was sent. The md5 may lag behind the upload for a moment
-/// (rclone waits for it too), so it is asked again.
-async fn confirm_upload(ctx: &Context, path: &str, sent: &Sent, properties: Option<&Value>) -> Result<Value> {
+/// checks its size and checksum against what was sent. The checksums may lag behind the upload
+/// for a moment (rclone waits for them too), so it is asked again.
+async fn confirm_upload(
+    ctx: &Context,
+    (path, properties): (&str, Option<&Value>),
+    source: &Source,
+    sent: &Checksums,
+) -> Result<Value> {
     let mut waited = Duration::ZERO;
     let mut properties = properties;
     loop {
@@ -155,26 +176,28 @@ async fn confirm_upload(ctx: &Context, path: &str, sent: &Sent, properties: Opti
             Some(properties) => set_custom_properties(ctx, path, properties).await?,
             None => resource(ctx, path, None).await?,
         };
-        let size = stored.get("size").and_then(Value::as_u64);
-        match stored.get("md5").and_then(Value::as_str) {
-            Some(md5) if size == Some(sent.size) && md5.eq_ignore_ascii_case(&sent.md5) => return Ok(stored),
-            Some(md5) => {
+        match holds(&stored, source, sent).await? {
+            Some(true) => return Ok(stored),
+            Some(false) => {
+                let field = |name: &str| stored.get(name).and_then(Value::as_str).unwrap_or("?").to_string();
                 return Err(Error::new(
                     ErrorCode::ChecksumMismatch,
                     format!(
-                        "the Disk stored {} bytes with md5 {md5}, but {} bytes with md5 {} were sent",
-                        size.unwrap_or(0),
+                        "the Disk stored {} bytes with sha256 {} (md5 {}), but {} bytes with sha256 {} were sent",
+                        stored.get("size").and_then(Value::as_u64).unwrap_or(0),
+                        field("sha256"),
+                        field("md5"),
                         sent.size,
-                        sent.md5
+                        sent.sha256
                     ),
                 )
-                .with_service(PROFILE.id))
+                .with_service(PROFILE.id));
             }
             None if waited < Duration::from_secs(10) => {
                 ctx.progress.sleep(Duration::from_millis(500)).await?;
                 waited += Duration::from_millis(500);
             }
-            None => return Err(invalid_answer("a stored file without md5")),
+            None => return Err(invalid_answer("a stored file without sha256 or md5")),
         }
     }
 }
