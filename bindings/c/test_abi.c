@@ -1,10 +1,12 @@
 /* C tests of the diskbridge ABI, compiled with -Wall -Wextra -Werror and run under valgrind.
  * Expects DISKBRIDGE_SANDBOX to point at a running sandbox (bindings/c/run-tests.sh starts one). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "diskbridge.h"
 #include "test_support.h"
@@ -140,6 +142,35 @@ static int call_back_in(void *user_data, uint64_t done, uint64_t total) {
     return *reports >= 3;
 }
 
+/* Ends the process if the watched code runs longer than `seconds` (a deadlock must fail the run,
+ * not hang it). Threads and a timed wait: alarm() does not exist on Windows. */
+static pthread_mutex_t watchdog_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watchdog_stop = PTHREAD_COND_INITIALIZER;
+static int watchdog_stopped = 0;
+
+static void *watchdog(void *seconds) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(intptr_t)seconds;
+    pthread_mutex_lock(&watchdog_lock);
+    while (!watchdog_stopped) {
+        if (pthread_cond_timedwait(&watchdog_stop, &watchdog_lock, &until) == ETIMEDOUT) {
+            fprintf(stderr, "FAIL: still running after %d s: a deadlock\n", (int)(intptr_t)seconds);
+            _Exit(3);
+        }
+    }
+    pthread_mutex_unlock(&watchdog_lock);
+    return NULL;
+}
+
+static void stop_watchdog(pthread_t thread) {
+    pthread_mutex_lock(&watchdog_lock);
+    watchdog_stopped = 1;
+    pthread_cond_signal(&watchdog_stop);
+    pthread_mutex_unlock(&watchdog_lock);
+    pthread_join(thread, NULL);
+}
+
 static void test_nested_calls(void) {
     char *reply = diskbridge_call("YandexID.GetConfirmationCode", "{\"client_id\": \"" CLIENT_ID "\"}");
     char device_code[128];
@@ -155,9 +186,10 @@ static void test_nested_calls(void) {
              "\", \"device_code\": \"%s\", \"interval\": 1}",
              device_code);
     int reports = 0;
-    alarm(120); /* a deadlock ends the test (SIGALRM) instead of hanging the run */
+    pthread_t guard;
+    pthread_create(&guard, NULL, watchdog, (void *)(intptr_t)120);
     char *cancelled = diskbridge_call_with_progress("YandexID.WaitForToken", params, call_back_in, &reports);
-    alarm(0);
+    stop_watchdog(guard);
     expect("WaitForToken with nested calls, cancelled by the callback", cancelled, "\"code\":\"cancelled\"", NULL);
     check(reports == 3, "the callback made its nested calls three times", NULL);
 }
