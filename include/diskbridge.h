@@ -180,10 +180,10 @@ char *diskbridge_library_get_log(const char *params_json);
 DISKBRIDGE_MUST_USE char *diskbridge_jobs_start(const char *params_json);
 
 /**
- * `Jobs.Status`: Where a job is: `running`, `done`, `failed` or `cancelled`, with its progress; a finished job carries the method's reply envelope.
+ * `Jobs.Status`: Where a job is: `running`, `done`, `failed` or `cancelled`, with its progress; a finished job carries the method's reply envelope the first time it is asked for, and `released: true` afterwards (the reply is handed out once, then its memory is freed).
  *
- * Parameters: `params_json`, a JSON object with `job_id` (required), `options`.
- * Returns a reply envelope (never NULL) whose `result` is `{"state", "done", "total", "reply"?}`; release it with
+ * Parameters: `params_json`, a JSON object with `job_id` (required), `reply`, `options`.
+ * Returns a reply envelope (never NULL) whose `result` is `{"state", "done", "total", "reply"?, "released"?}`; release it with
  * `diskbridge_free`. Same as `diskbridge_call("Jobs.Status", params_json)`.
  *
  * # Safety
@@ -195,14 +195,15 @@ char *diskbridge_jobs_status(const char *params_json);
 /**
  * `Jobs.Wait`: Waits until the job ends or the timeout passes.
  *
- * Parameters: `params_json`, a JSON object with `job_id` (required), `timeout_s`, `options`.
+ * Parameters: `params_json`, a JSON object with `job_id` (required), `timeout_s`, `reply`, `options`.
  * Returns a reply envelope (never NULL) whose `result` is as Jobs.Status; release it with
  * `diskbridge_free`. Same as `diskbridge_call("Jobs.Wait", params_json)`.
  *
  * # Safety
  * `params_json` must be NULL or a NUL-terminated string valid during the call.
  */
-DISKBRIDGE_MUST_USE char *diskbridge_jobs_wait(const char *params_json);
+DISKBRIDGE_MUST_USE
+char *diskbridge_jobs_wait(const char *params_json);
 
 /**
  * `Jobs.Cancel`: Asks a running job to stop; it ends `cancelled`, leaving nothing partial behind.

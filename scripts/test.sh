@@ -22,6 +22,8 @@ rm -rf "$audit" && mkdir -p "$audit"
 export DISKBRIDGE_LOG_FILE="$audit/library.log"
 export DISKBRIDGE_LOG_LEVEL=debug
 export DISKBRIDGE_SANDBOX_SECRETS_FILE="$audit/secrets.txt"
+# The randomized test of diskbridge_call (tests/fuzz.rs) runs this long, from its fixed seed.
+export DISKBRIDGE_FUZZ_SECONDS="${DISKBRIDGE_FUZZ_SECONDS:-30}"
 unset DISKBRIDGE_SANDBOX
 
 # valgrind for the C and 1C tests; curl is one of the independent clients the sandbox is tested with.

@@ -7,7 +7,6 @@
 //! an employee, a Google refresh), so nothing here names a service.
 
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -16,19 +15,12 @@ use serde_json::{Map, Value};
 use crate::credentials_file::CredentialsFile;
 use crate::error::{Error, Result};
 use crate::log::Level;
-use crate::oauth::{self, RefreshGrant, TokenSet, ROTATION_GRACE};
+use crate::oauth::{self, unix_now, RefreshGrant, TokenSet, ROTATION_GRACE};
 use crate::sync::lock;
 use crate::transport::{Context, TokenProvider};
 
 /// Refresh this long before `expires_at`, so a token never expires in flight.
 const REFRESH_MARGIN_S: i64 = 60;
-
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
 
 /// Where renewed tokens for a caller's credentials come from.
 pub(crate) trait TokenSource: Send + Sync {
@@ -257,7 +249,7 @@ fn expiring(credentials: &Map<String, Value>) -> bool {
     credentials
         .get("expires_at")
         .and_then(as_unix_seconds)
-        .is_some_and(|at| at - REFRESH_MARGIN_S <= unix_now())
+        .is_some_and(|at| at.saturating_sub(REFRESH_MARGIN_S) <= unix_now())
 }
 
 impl TokenProvider for Session {
@@ -312,14 +304,19 @@ impl TokenProvider for Session {
     }
 }
 
-/// `expires_at` as Unix seconds; 1C and Python hosts may store it as a string or a float.
+/// `expires_at` as Unix seconds; 1C and Python hosts may store it as a string or a float. A
+/// time beyond any calendar (1e300, -2^63) is none: refused, not clamped.
 fn as_unix_seconds(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse::<f64>().ok().map(|f| f as i64),
+    let seconds = match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
-    }
+    }?;
+    (seconds.abs() <= MAX_UNIX_SECONDS).then_some(seconds as i64)
 }
+
+/// The year 30000 or so: far beyond any token's life, far from overflowing.
+const MAX_UNIX_SECONDS: f64 = 9e11;
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{excerpt, Error, ErrorCode, Result, ECHO_CHARS};
 use crate::log;
 use crate::sync::{read, write};
 
@@ -72,11 +72,18 @@ pub(crate) enum Located {
     SandboxListener { sandbox: String, listener: &'static str },
 }
 
-/// URL schemes: the secure ones, and the plain ones allowed only to loopback (or with
-/// `allow_insecure_http`) with their secure counterpart. IMAP and SMTP use implicit TLS
-/// (`imaps`, `smtps`), as the real servers on ports 993 and 465 do.
-const SECURE_SCHEMES: &[&str] = &["https", "imaps", "smtps"];
-const PLAIN_SCHEMES: &[(&str, &str)] = &[("http", "https"), ("imap", "imaps"), ("smtp", "smtps")];
+/// The line protocols' URL schemes, plain and secure: IMAP and SMTP use implicit TLS (`imaps`,
+/// `smtps`), as the real servers on ports 993 and 465 do; the plain ones are allowed only to
+/// loopback (or with `allow_insecure_http`).
+const LINE_SCHEMES: &[(&str, &str)] = &[("imap", "imaps"), ("smtp", "smtps")];
+/// The longest duration any setting takes, in seconds (a year).
+pub(crate) const MAX_SECONDS: u64 = 365 * 24 * 3600;
+/// The largest `timeouts.min_rate_kib_s` (1 TiB/s): larger rates are typing mistakes.
+const MAX_RATE_KIB_S: u64 = 1 << 30;
+/// Attempts per request at most: beyond this, retrying is a loop, not a policy.
+const MAX_ATTEMPTS: u32 = 100;
+/// The largest inline (base64) download: 1 GiB held in memory, and a third more as base64.
+const MAX_INLINE_BYTES: u64 = 1 << 30;
 
 /// Every endpoint the services declared, in documentation order.
 pub(crate) type Endpoints = [&'static Endpoint];
@@ -267,7 +274,8 @@ impl Config {
         {
             let names: Vec<String> = known.iter().map(|e| format!("`{}`", e.name)).collect();
             return Err(Error::invalid_params(format!(
-                "unknown endpoint `{name}`, expected one of {}",
+                "unknown endpoint `{}`, expected one of {}",
+                excerpt(name, ECHO_CHARS),
                 names.join(", ")
             )));
         }
@@ -280,10 +288,27 @@ impl Config {
                 continue;
             };
             let name = endpoint.name;
-            let parsed = Url::parse(&url)
-                .map_err(|e| Error::invalid_params(format!("endpoint `{name}` is not a URL ({e}): {url}")))?;
-            self.check_url(&parsed)
-                .map_err(|e| Error::new(e.code, format!("endpoint `{name}`: {}", e.message)))?;
+            let parsed = Url::parse(&url).map_err(|e| {
+                Error::invalid_params(format!(
+                    "endpoint `{name}` is not a URL ({e}): {}",
+                    excerpt(&url, ECHO_CHARS)
+                ))
+            })?;
+            // An endpoint keeps its protocol: https (or http) for HTTP services, imaps or smtps
+            // (or their plain forms) for the mail servers.
+            let secure = endpoint.default_url.split("://").next().unwrap_or("https");
+            let plain = secure.strip_suffix('s').unwrap_or(secure);
+            if parsed.scheme() != secure && parsed.scheme() != plain {
+                return Err(Error::invalid_params(format!(
+                    "endpoint `{name}` must be an {secure}:// URL"
+                )));
+            }
+            let checked = if secure == "https" {
+                self.check_url(&parsed)
+            } else {
+                self.check_line_url(&parsed)
+            };
+            checked.map_err(|e| Error::new(e.code, format!("endpoint `{name}`: {}", e.message)))?;
         }
         Ok(())
     }
@@ -300,19 +325,67 @@ impl Config {
                 "`log.level` must be off, error, warn, info or debug",
             ));
         }
+        self.validate_numbers()?;
+        for (name, agent) in [
+            ("user_agent", Some(&self.user_agent)),
+            (
+                "transfers.upload_link_user_agent",
+                self.transfers.upload_link_user_agent.as_ref(),
+            ),
+        ] {
+            if agent.is_some_and(|agent| reqwest::header::HeaderValue::from_str(agent).is_err()) {
+                return Err(Error::invalid_params(format!(
+                    "`{name}` has a character an HTTP header cannot carry (a control character such as CR, LF or DEL)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Durations and counts within range: a timeout of 1e20 s or a rate of 2^64 KiB/s is
+    /// refused here rather than overflowing a deadline later.
+    fn validate_numbers(&self) -> Result<()> {
         let t = &self.timeouts;
-        if !(t.connect_s > 0.0 && t.read_s > 0.0 && t.total_s > 0.0 && t.min_rate_kib_s > 0) {
-            return Err(Error::invalid_params("timeouts must be greater than zero"));
+        let max_s = MAX_SECONDS as f64;
+        let seconds = [
+            ("timeouts.connect_s", t.connect_s),
+            ("timeouts.read_s", t.read_s),
+            ("timeouts.total_s", t.total_s),
+            ("transfers.operation_timeout_s", self.transfers.operation_timeout_s),
+        ];
+        if let Some((name, _)) = seconds.iter().find(|(_, value)| !(*value > 0.0 && *value <= max_s)) {
+            return Err(Error::invalid_params(format!(
+                "`{name}` must be greater than zero and at most {MAX_SECONDS} seconds (a year)"
+            )));
+        }
+        if !(1..=MAX_RATE_KIB_S).contains(&t.min_rate_kib_s) {
+            return Err(Error::invalid_params(format!(
+                "`timeouts.min_rate_kib_s` must be from 1 to {MAX_RATE_KIB_S}"
+            )));
+        }
+        let r = &self.retries;
+        if r.max_attempts == 0 || r.max_attempts > MAX_ATTEMPTS {
+            return Err(Error::invalid_params(format!(
+                "`retries.max_attempts` must be from 1 to {MAX_ATTEMPTS}"
+            )));
+        }
+        let limits = [
+            ("retries.base_delay_ms", r.base_delay_ms, MAX_SECONDS * 1000),
+            ("retries.max_delay_ms", r.max_delay_ms, MAX_SECONDS * 1000),
+            ("retries.max_retry_after_s", r.max_retry_after_s, MAX_SECONDS),
+            (
+                "transfers.inline_max_bytes",
+                self.transfers.inline_max_bytes,
+                MAX_INLINE_BYTES,
+            ),
+        ];
+        if let Some((name, _, max)) = limits.iter().find(|(_, value, max)| value > max) {
+            return Err(Error::invalid_params(format!("`{name}` must be at most {max}")));
         }
         if !(t.lock_s > 0.0 && t.lock_s <= MAX_LOCK_S) {
             return Err(Error::invalid_params(format!(
                 "`timeouts.lock_s` must be greater than zero and at most {MAX_LOCK_S}"
             )));
-        }
-        if self.transfers.operation_timeout_s <= 0.0 || self.transfers.operation_timeout_s.is_nan() {
-            return Err(Error::invalid_params(
-                "`transfers.operation_timeout_s` must be greater than zero",
-            ));
         }
         if !(1..=MAX_DOWNLOAD_STREAMS).contains(&self.transfers.download_streams) {
             return Err(Error::invalid_params(format!(
@@ -324,9 +397,6 @@ impl Config {
                 "`transfers.concurrency` must be from 1 to {MAX_CONCURRENCY}"
             )));
         }
-        if self.retries.max_attempts == 0 {
-            return Err(Error::invalid_params("`retries.max_attempts` must be at least 1"));
-        }
         Ok(())
     }
 
@@ -336,17 +406,28 @@ impl Config {
         std::time::Duration::from_secs_f64(self.timeouts.total_s + bytes as f64 / rate)
     }
 
-    /// Refuses schemes other than https, imaps and smtps, and their plain counterparts to
-    /// anything but loopback unless allowed.
+    /// Refuses a URL about to be contacted unless it is https, or http to loopback (or anywhere
+    /// with allow_insecure_http). Endpoints are checked when configured, so a URL refused here
+    /// came from a service (a link, a redirect): another scheme is an answer the library cannot
+    /// use.
     pub(crate) fn check_url(&self, url: &Url) -> Result<()> {
+        check_target(url, self.allow_insecure_http)
+    }
+
+    /// The same for an IMAP or SMTP server (`transport::connect`): `imaps`/`smtps`, or plain
+    /// `imap`/`smtp` to loopback (or anywhere with allow_insecure_http).
+    pub(crate) fn check_line_url(&self, url: &Url) -> Result<()> {
         let scheme = url.scheme();
-        if SECURE_SCHEMES.contains(&scheme) {
-            return Ok(());
-        }
-        let Some((plain, secure)) = PLAIN_SCHEMES.iter().find(|(plain, _)| *plain == scheme) else {
-            return Err(Error::invalid_params(format!("unsupported URL scheme `{scheme}`")));
+        let Some((plain, secure)) = LINE_SCHEMES
+            .iter()
+            .find(|(plain, secure)| scheme == *plain || scheme == *secure)
+        else {
+            return Err(Error::invalid_params(format!(
+                "unsupported URL scheme `{}` for IMAP or SMTP",
+                excerpt(scheme, 20)
+            )));
         };
-        if self.allow_insecure_http || is_loopback(url) {
+        if scheme == *secure || self.allow_insecure_http || is_loopback(url) {
             return Ok(());
         }
         Err(Error::new(
@@ -393,6 +474,28 @@ impl std::fmt::Debug for Config {
     }
 }
 
+/// The check of [`Config::check_url`], for the redirect policy of the HTTP client too.
+pub(crate) fn check_target(url: &Url, allow_insecure_http: bool) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_insecure_http || is_loopback(url) => Ok(()),
+        "http" => Err(Error::new(
+            ErrorCode::InsecureEndpoint,
+            format!(
+                "plain http to {} is refused: use https, or set allow_insecure_http",
+                url.host_str().unwrap_or("?")
+            ),
+        )),
+        other => Err(Error::new(
+            ErrorCode::InvalidResponse,
+            format!(
+                "a link with the unsupported scheme `{}:` was handed out",
+                excerpt(other, 20)
+            ),
+        )),
+    }
+}
+
 pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         // Schemes other than http(s) (imap, smtp) keep their host as text, an address too.
@@ -430,6 +533,13 @@ pub(crate) fn current() -> Arc<Config> {
 /// The configuration for one call: the process-wide one with `options` merged over it.
 pub(crate) fn effective(options: Option<&Value>, known: &Endpoints) -> Result<Arc<Config>> {
     let Some(options) = options else { return Ok(current()) };
+    // The log is one for the process (its recent lines, its file): a per-call level or file
+    // could only be half honoured, so it is refused rather than silently ignored.
+    if options.get("log").is_some() {
+        return Err(Error::invalid_params(
+            "`options.log` is not a per-call setting: the log is process-wide, set it with Library.Configure",
+        ));
+    }
     let base = read(global()).json.clone();
     let config = merged(base, options, "options", known)?;
     Ok(Arc::new(config))
@@ -453,8 +563,8 @@ pub(crate) fn configure(changes: &Value, reset: bool, known: &Endpoints) -> Resu
 
 fn merged(mut base: Value, changes: &Value, what: &str, known: &Endpoints) -> Result<Config> {
     merge(&mut base, changes);
-    let mut config: Config =
-        serde_json::from_value(base).map_err(|e| Error::invalid_params(format!("invalid {what}: {e}")))?;
+    let mut config: Config = serde_json::from_value(base)
+        .map_err(|e| Error::invalid_params(format!("invalid {what}: {}", excerpt(&e.to_string(), 1000))))?;
     config.validate(known)?;
     Ok(config)
 }
@@ -529,13 +639,13 @@ mod tests {
             "imap://127.0.0.1:1",
             "smtp://[::1]:1",
         ] {
-            assert!(config.check_url(&Url::parse(url).unwrap()).is_ok(), "{url}");
+            assert!(config.check_line_url(&Url::parse(url).unwrap()).is_ok(), "{url}");
         }
         for (url, hint) in [
             ("imap://imap.example:143", "use imaps"),
             ("smtp://smtp.example:25", "use smtps"),
         ] {
-            let refused = config.check_url(&Url::parse(url).unwrap()).unwrap_err();
+            let refused = config.check_line_url(&Url::parse(url).unwrap()).unwrap_err();
             assert_eq!(refused.code, ErrorCode::InsecureEndpoint, "{url}");
             assert!(refused.message.contains(hint), "{}", refused.message);
         }
@@ -544,6 +654,21 @@ mod tests {
         let error = merged(base, &configured, "options", KNOWN).unwrap_err();
         assert_eq!(error.code, ErrorCode::InsecureEndpoint);
         assert!(error.message.contains("`yandex_imap`"), "{}", error.message);
+        // Each endpoint keeps its protocol; an HTTP link or redirect is never a mail server.
+        for (name, url) in [
+            ("yandex_imap", "https://imap.example/"),
+            ("google_apis", "imaps://apis.example:993"),
+        ] {
+            let configured = serde_json::json!({"endpoints": {name: url}});
+            let base = serde_json::to_value(Config::default()).unwrap();
+            let error = merged(base, &configured, "options", KNOWN).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidParams, "{name}");
+            assert!(error.message.contains(name), "{}", error.message);
+        }
+        let link = config.check_url(&Url::parse("imaps://imap.example:993").unwrap());
+        assert_eq!(link.unwrap_err().code, ErrorCode::InvalidResponse);
+        let web = config.check_line_url(&Url::parse("https://imap.example/").unwrap());
+        assert_eq!(web.unwrap_err().code, ErrorCode::InvalidParams);
     }
 
     #[test]

@@ -11,12 +11,13 @@ use serde_json::{json, Value};
 
 use crate::catalogue;
 use crate::config;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{excerpt, Error, ErrorCode, Result, ECHO_CHARS};
 use crate::log::{self, Level};
+use crate::panics;
 use crate::progress::Progress;
 use crate::schema::{self, Call, Dispatch};
 use crate::secrets::Secrets;
-use crate::transport::Context;
+use crate::transport::{header_safe, Context};
 
 /// What handlers borrow from the dispatcher.
 static DISPATCH: Dispatch = Dispatch {
@@ -52,7 +53,8 @@ pub(crate) fn call_blocking(method: &str, params: &str, progress: Progress) -> S
 /// Runs a method and returns the reply envelope; a panic in the method is an `internal` reply.
 /// Boxed so a method may start other calls (`Jobs.Start` does).
 pub(crate) fn run(method_name: String, params: Value, progress: Progress) -> BoxFuture<'static, Value> {
-    AssertUnwindSafe(dispatch(method_name, params, progress))
+    // Marked as library code, so a panic is logged rather than printed on the host's stderr.
+    AssertUnwindSafe(panics::marked(dispatch(method_name, params, progress)))
         .catch_unwind()
         .map(|outcome| outcome.unwrap_or_else(|panic| internal(&panic_text(panic.as_ref()))))
         .boxed()
@@ -63,17 +65,24 @@ pub(crate) fn internal(what: &str) -> Value {
     envelope(Err(internal_error(what)), None)
 }
 
+/// The `internal` error of a caught panic, logged; `what` must already be masked.
 fn internal_error(what: &str) -> Error {
-    Error::new(ErrorCode::Internal, format!("internal error (please report): {what}"))
+    let error = Error::new(ErrorCode::Internal, format!("internal error (please report): {what}"));
+    log::write(Level::Error, "panic", &error.message, &[]);
+    error
 }
 
-/// What a panic said, when it said it in text.
+/// What a panic said, when it said it in text, and where (when the library's hook saw it).
 pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
+    let text = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
+        .unwrap_or_else(|| "unknown panic".into());
+    match panics::take_location() {
+        Some(location) => format!("{text} (at {location})"),
+        None => text,
+    }
 }
 
 async fn dispatch(method_name: String, params: Value, progress: Progress) -> Value {
@@ -89,13 +98,23 @@ async fn dispatch(method_name: String, params: Value, progress: Progress) -> Val
     let outcome = AssertUnwindSafe((method.handler)(call))
         .catch_unwind()
         .await
-        .unwrap_or_else(|panic| Err(internal_error(&panic_text(panic.as_ref()))));
-    let outcome = outcome.map_err(|mut error| {
-        error.message = secrets.mask(&error.message);
-        let line = format!("{} failed: {error}", method.full_name());
-        log::write(Level::Debug, "call", &line, &secrets.snapshot());
-        error
-    });
+        .unwrap_or_else(|panic| Err(internal_error(&secrets.mask(&panic_text(panic.as_ref())))));
+    // Every secret the call knows is masked wherever the reply could quote a service: the
+    // message, the service's own body in `upstream`, the per-item `errors` of a result.
+    let outcome = outcome
+        .map_err(|mut error| {
+            error.message = secrets.mask(&error.message);
+            error.upstream = error.upstream.map(|upstream| secrets.mask_value(&upstream));
+            let line = format!("{} failed: {error}", method.full_name());
+            log::write(Level::Debug, "call", &line, &secrets.snapshot());
+            error
+        })
+        .map(|mut result| {
+            if let Some(errors) = result.get_mut("errors") {
+                *errors = secrets.mask_value(errors);
+            }
+            result
+        });
     let credentials = auth.as_ref().and_then(|provider| provider.refreshed_credentials());
     let mut reply = envelope(outcome, credentials);
     if let Some(path) = auth.and_then(|provider| provider.credentials_saved_to()) {
@@ -113,6 +132,7 @@ fn prepare(method_name: &str, params: Value, progress: Progress) -> Result<Call>
         ));
     };
     let args = schema::decode(method, &params)?;
+    check_tokens(&args)?;
     let config = config::effective(args.value("options"), catalogue::ENDPOINTS)?;
     let secrets = Secrets::new(args.secret_values(method));
     let auth = catalogue::token_provider(method.auth, &args)?;
@@ -124,16 +144,39 @@ fn prepare(method_name: &str, params: Value, progress: Progress) -> Result<Call>
     })
 }
 
+/// A token goes into the `Authorization` header: one with a character no header carries (CR, LF,
+/// DEL) is refused at once, without echoing it, rather than failing every attempt to send.
+fn check_tokens(args: &schema::Args) -> Result<()> {
+    let credentials = args.value("credentials");
+    let tokens = [
+        ("token", args.opt_str("token")),
+        (
+            "credentials.access_token",
+            credentials.and_then(|c| c.get("access_token")).and_then(Value::as_str),
+        ),
+    ];
+    match tokens
+        .into_iter()
+        .find(|(_, token)| token.is_some_and(|token| !header_safe(token)))
+    {
+        Some((key, _)) => Err(Error::invalid_params(format!(
+            "`{key}` has a character an HTTP header cannot carry (a control character such as CR, LF or DEL)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn unknown_method(name: &str) -> Error {
     let hint = match catalogue::closest_method(name) {
         Some(closest) => format!("; did you mean {closest}?"),
         None => String::new(),
     };
-    let shown: String = name.chars().take(100).collect();
-    let ellipsis = if shown.len() < name.len() { "…" } else { "" };
     Error::new(
         ErrorCode::UnknownMethod,
-        format!("unknown method `{shown}{ellipsis}`{hint} (Library.Methods lists every method)"),
+        format!(
+            "unknown method `{}`{hint} (Library.Methods lists every method)",
+            excerpt(name, ECHO_CHARS)
+        ),
     )
 }
 

@@ -40,6 +40,7 @@ pub enum ErrorCode {
     UnknownJob,
     OperationFailed,
     Internal,
+    UntrustedCertificate,
 }
 
 impl ErrorCode {
@@ -77,6 +78,7 @@ impl ErrorCode {
         ErrorCode::UnknownJob,
         ErrorCode::OperationFailed,
         ErrorCode::Internal,
+        ErrorCode::UntrustedCertificate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -127,6 +129,7 @@ impl ErrorCode {
             UnknownJob => ("unknown_job", false, "No background job has that id (or it was forgotten)."),
             OperationFailed => ("operation_failed", false, "An asynchronous operation of the service ended in failure."),
             Internal => ("internal", false, "A bug in diskbridge (a panic was caught at the boundary); please report it."),
+            UntrustedCertificate => ("untrusted_certificate", false, "The server's TLS certificate is not trusted (an unknown authority, expired, or for another name); not retried. A private certificate authority's PEM file goes in `ca_file`."),
         }
     }
 }
@@ -144,6 +147,20 @@ pub struct Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Input echoed in a message (a parameter name, a method name) is cut to this many characters.
+pub(crate) const ECHO_CHARS: usize = 100;
+/// A reply's message is cut to this many characters, whatever it quotes.
+const MESSAGE_CHARS: usize = 8 * 1024;
+
+/// At most `max` characters of `text`, with `…` when it was cut: a caller may pass megabytes
+/// where a name belongs, and an error must not echo them back.
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
@@ -176,7 +193,7 @@ impl Error {
     pub fn to_json(&self) -> Value {
         let mut error = json!({
             "code": self.code.as_str(),
-            "message": self.message,
+            "message": excerpt(&self.message, MESSAGE_CHARS),
             "retryable": self.code.retryable(),
         });
         if let Some(status) = self.http_status {

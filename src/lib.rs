@@ -19,6 +19,7 @@ pub mod ffi;
 mod log;
 mod mail;
 mod oauth;
+mod panics;
 mod progress;
 mod runtime;
 mod schema;

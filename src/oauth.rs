@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -19,7 +19,7 @@ use crate::config::Endpoint;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
 use crate::sync::lock;
-use crate::transport::{send_json, Context, Profile, Request, ServiceError};
+use crate::transport::{header_safe, send_json, Context, Profile, Request, ServiceError};
 
 /// How long the outcome of a refresh answers `credentials` callers holding the refresh token it
 /// used: a caller arriving shortly after the rotation with the rotated-out token gets the new
@@ -51,6 +51,17 @@ impl std::fmt::Debug for TokenSet {
     }
 }
 
+/// The longest token lifetime taken from an answer: ten years.
+const MAX_LIFETIME_S: u64 = 10 * 365 * 86_400;
+
+/// Seconds since the Unix epoch (0 on a clock set before it).
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 impl TokenSet {
     /// Reads a token endpoint's answer.
     pub(crate) fn from_json(raw: Value) -> Result<TokenSet> {
@@ -65,14 +76,23 @@ impl TokenSet {
                 )
             })?
             .to_string();
-        let expires_in = raw.get("expires_in").and_then(Value::as_u64);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs() as i64);
+        // It goes into a header next: a control character in it is the service's mistake.
+        if !header_safe(&access_token) {
+            return Err(Error::new(
+                ErrorCode::InvalidResponse,
+                "the token endpoint answered an access_token no HTTP header can carry",
+            ));
+        }
+        // A lifetime beyond ten years is read as ten years, so what is stored stays a time the
+        // next call accepts.
+        let expires_in = raw
+            .get("expires_in")
+            .and_then(Value::as_u64)
+            .map(|s| s.min(MAX_LIFETIME_S));
         Ok(TokenSet {
             access_token,
             refresh_token: raw.get("refresh_token").and_then(Value::as_str).map(String::from),
-            expires_at: expires_in.map(|seconds| now.saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX))),
+            expires_at: expires_in.map(|seconds| unix_now() + seconds as i64),
             raw,
         })
     }

@@ -170,7 +170,10 @@ impl Progress {
     /// Sleeps for `duration`, waking every heartbeat to report the same figures again, so a
     /// host can cancel a long wait promptly.
     pub(crate) async fn sleep(&self, duration: Duration) -> Result<()> {
-        let deadline = tokio::time::Instant::now() + duration;
+        let now = tokio::time::Instant::now();
+        // No wait is that long (durations are capped where they are read), but no deadline may
+        // overflow either.
+        let deadline = now.checked_add(duration).unwrap_or(now + HEARTBEAT * 10_000_000);
         loop {
             self.again()?;
             let now = tokio::time::Instant::now();

@@ -49,22 +49,29 @@ fn pin_module() {
     }
 }
 
-/// Runs a future to completion from a blocking caller. A caller that is itself inside an async
-/// runtime (a Rust host, or a progress callback calling back into the library) cannot block its
-/// thread on another runtime, so the wait moves to a short-lived thread.
+/// Runs a future to completion from a blocking caller.
+///
+/// A caller may itself be on a thread of an async runtime: a progress callback calling back
+/// into the library runs on one of the library's own workers, in the middle of the call that
+/// reported. Blocking such a worker would starve what it holds — the nested call, spawned from
+/// it, sits in its worker's own queue, which no other worker may take — and the call would
+/// never end. So on a worker of a multi-threaded runtime the worker first hands its queue to a
+/// new thread (`block_in_place`) and then waits; on any other runtime thread (a Rust host's
+/// current-thread runtime) the wait moves to a short-lived thread.
 pub fn block_on<F>(future: F) -> F::Output
 where
     F: Future + Send,
     F::Output: Send,
 {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|scope| {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|handle| handle.runtime_flavor()) {
+        Err(_) => runtime().block_on(future),
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| runtime().block_on(future)),
+        Ok(_) => std::thread::scope(|scope| {
             scope
                 .spawn(|| runtime().block_on(future))
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
-    } else {
-        runtime().block_on(future)
+        }),
     }
 }

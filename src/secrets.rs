@@ -5,6 +5,8 @@
 use crate::sync::lock;
 use std::sync::{Arc, Mutex};
 
+use serde_json::Value;
+
 /// The secrets of one call, shared by everything working for it.
 #[derive(Clone, Default)]
 pub(crate) struct Secrets(Arc<Mutex<Vec<String>>>);
@@ -30,6 +32,26 @@ impl Secrets {
     pub(crate) fn mask(&self, text: &str) -> String {
         mask(text, &self.snapshot())
     }
+
+    /// `value` with every known secret masked in every string (see [`mask_value`]).
+    pub(crate) fn mask_value(&self, value: &Value) -> Value {
+        mask_value(value, &self.snapshot())
+    }
+}
+
+/// `value` with every known secret masked in every string, keys included: a service's error
+/// body may echo a token anywhere.
+pub(crate) fn mask_value(value: &Value, secrets: &[String]) -> Value {
+    match value {
+        Value::String(text) => Value::String(mask(text, secrets)),
+        Value::Array(items) => Value::Array(items.iter().map(|item| mask_value(item, secrets)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, item)| (mask(key, secrets), mask_value(item, secrets)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// Replaces every occurrence of a secret with `***`.
@@ -52,6 +74,17 @@ mod tests {
     fn mask_hides_every_occurrence() {
         let secrets = vec!["y0_secret".to_string()];
         assert_eq!(mask("a y0_secret b y0_secret", &secrets), "a *** b ***");
+    }
+
+    #[test]
+    fn values_are_masked_everywhere() {
+        let secrets = vec!["y0_secret".to_string()];
+        let body = serde_json::json!({"error": "bad token y0_secret", "echo": ["y0_secret"], "y0_secret": 1, "n": 5});
+        let masked = mask_value(&body, &secrets);
+        assert_eq!(
+            masked,
+            serde_json::json!({"error": "bad token ***", "echo": ["***"], "***": 1, "n": 5})
+        );
     }
 
     #[test]

@@ -76,7 +76,7 @@ fn disk_listing(page: impl Fn(u64) -> (Vec<Value>, u64) + Send + Sync + 'static)
         let (items, total) = page(offset);
         Answer::json(
             200,
-            json!({"type": "dir", "name": "t", "path": "disk:/t",
+            &json!({"type": "dir", "name": "t", "path": "disk:/t",
                    "_embedded": {"items": items, "total": total, "limit": 100, "offset": offset, "path": "disk:/t"}}),
         )
     })
@@ -131,7 +131,7 @@ fn drive_pages_that_go_round_in_a_circle_are_refused() {
         };
         Answer::json(
             200,
-            json!({"kind": "drive#fileList", "files": [{"id": next, "name": next}], "nextPageToken": next}),
+            &json!({"kind": "drive#fileList", "files": [{"id": next, "name": next}], "nextPageToken": next}),
         )
     });
     let params = json!({"token": "t", "options": options("google_apis", &rogue)});
@@ -160,7 +160,7 @@ fn a_folder_that_lists_itself_is_refused_by_download_directory() {
         let folder = "application/vnd.google-apps.folder";
         Answer::json(
             200,
-            json!({"files": [{"id": "F", "name": "again", "mimeType": folder}]}),
+            &json!({"files": [{"id": "F", "name": "again", "mimeType": folder}]}),
         )
     });
     let out = TempDir::new("endless-cycle-drive");

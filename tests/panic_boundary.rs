@@ -86,3 +86,55 @@ fn the_registry_does_not_list_the_panicking_method() {
         .iter()
         .all(|m| m.full_name() != "Library.Panic"));
 }
+
+/// Set in the child process of `a_caught_panic_is_logged_not_printed_on_the_hosts_stderr`.
+const CHILD: &str = "DISKBRIDGE_TEST_PANIC_CHILD";
+
+#[test]
+fn a_caught_panic_is_logged_not_printed_on_the_hosts_stderr() {
+    // The child runs `panic_child` alone, with the real stderr (no capture), so what the panic
+    // hooks print can be read.
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "panic_child", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .env("DISKBRIDGE_TEST_PANIC", "1")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(output.status.success(), "the child: {stdout}\n{stderr}");
+    assert!(stdout.contains("child done"), "the child ran: {stdout}");
+    assert!(
+        !stderr.contains("a test of the panic boundary"),
+        "the library's caught panic reached stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("the host's own panic"),
+        "the host's panics still reach its hook: {stderr}"
+    );
+}
+
+/// Only does something in the child process: a library panic, then the host's own.
+#[test]
+fn panic_child() {
+    if std::env::var(CHILD).is_err() {
+        return;
+    }
+    assert_eq!(err(call("Library.Panic", json!({})))["code"], "internal");
+    let started = ok(call("Jobs.Start", json!({"method": "Library.Panic"})));
+    let status = ok(call("Jobs.Wait", json!({"job_id": started["job_id"], "timeout_s": 60})));
+    assert_eq!(status["state"], "failed", "{status}");
+    let log = ok(call("Library.GetLog", json!({"limit": 1000})));
+    let lines = log["lines"].as_array().expect("lines").clone();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.as_str().unwrap().contains("panic in library code at")),
+        "the panic is in the library's log: {log}"
+    );
+    let host = std::thread::spawn(|| panic!("the host's own panic"));
+    assert!(host.join().is_err());
+    println!("child done");
+}

@@ -629,11 +629,58 @@ fn imap_and_smtp_over_implicit_tls_trust_only_the_given_ca() {
             params["text"] = json!("x");
         }
         let refused = err(common::raw_call(method, &params.to_string()));
-        assert_eq!(refused["code"], "network", "{endpoint}: {refused}");
-        assert!(
-            refused["message"].as_str().unwrap().contains("certificate"),
-            "{endpoint}: {refused}"
-        );
+        assert_untrusted(&refused, endpoint);
         assert!(!refused.to_string().contains(&token));
     }
+
+    // `ca_file` given, but the listeners serve a certificate of another authority: refused at
+    // once, never retried.
+    let other = common::sandbox_with(diskbridge_sandbox::SandboxOptions {
+        tls: true,
+        untrusted_certificate: true,
+        ..Default::default()
+    });
+    let listeners = other.sandbox.listeners();
+    for (endpoint, scheme, method) in [
+        ("yandex_imap", "imaps", "YandexMail.GetFolders"),
+        ("yandex_smtp", "smtps", "YandexMail.SendMessage"),
+    ] {
+        let listener = listeners[&endpoint[7..]].as_str().unwrap();
+        let options =
+            json!({"endpoints": {endpoint: format!("{scheme}://{listener}")}, "ca_file": other.sandbox.ca_file()});
+        let mut params = json!({"token": token, "email": IVAN, "options": options});
+        if endpoint == "yandex_smtp" {
+            params["to"] = json!(MARIA);
+            params["text"] = json!("x");
+        }
+        let started = std::time::Instant::now();
+        let refused = err(common::raw_call(method, &params.to_string()));
+        assert_untrusted(&refused, endpoint);
+        assert!(started.elapsed() < std::time::Duration::from_secs(3), "not retried");
+    }
+    // Through the `sandbox` setting, its listeners are looked up over the same untrusted HTTPS.
+    let options = json!({"sandbox": other.url(), "ca_file": other.sandbox.ca_file()});
+    let refused = err(common::raw_call(
+        "YandexMail.GetFolders",
+        &json!({"token": token, "email": IVAN, "options": options}).to_string(),
+    ));
+    assert_untrusted(&refused, "the sandbox's listeners");
+    assert!(
+        !other
+            .requests()
+            .iter()
+            .any(|r| r["protocol"] == "imap" || r["protocol"] == "smtp"),
+        "no command got through"
+    );
+}
+
+/// `untrusted_certificate`, not retried, naming the cause and the `ca_file` setting.
+fn assert_untrusted(refused: &Value, endpoint: &str) {
+    assert_eq!(refused["code"], "untrusted_certificate", "{endpoint}: {refused}");
+    assert_eq!(refused["retryable"], false, "{endpoint}: {refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("not trusted") && message.contains("ca_file"),
+        "{endpoint}: {message}"
+    );
 }

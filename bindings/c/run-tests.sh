@@ -11,6 +11,9 @@ libs=(-L"$lib" -ldiskbridge -Wl,-rpath,"$lib" -lpthread)
 cc "${cflags[@]}" "$root/bindings/c/test_abi.c" -o "$out/test_abi" "${libs[@]}"
 cc "${cflags[@]}" "$root/bindings/c/example.c" -o "$out/example" "${libs[@]}"
 
+# Emptied first: the background start may truncate it only after the loop below first looks,
+# which would read the previous run's address.
+: > "$out/sandbox.out"
 "$lib/diskbridge-sandbox" --port 0 > "$out/sandbox.out" &
 sandbox_pid=$!
 trap 'kill $sandbox_pid 2>/dev/null || true' EXIT

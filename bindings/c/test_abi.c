@@ -1,10 +1,12 @@
 /* C tests of the diskbridge ABI, compiled with -Wall -Wextra -Werror and run under valgrind.
  * Expects DISKBRIDGE_SANDBOX to point at a running sandbox (bindings/c/run-tests.sh starts one). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "diskbridge.h"
 #include "test_support.h"
@@ -124,6 +126,74 @@ static void test_device_flow(void) {
            "\"login\":\"sandbox-owner\"");
 }
 
+/* A progress callback that calls back into the library on every report (issue 13 item 1: this
+ * used to deadlock), and cancels on the third. */
+static int call_back_in(void *user_data, uint64_t done, uint64_t total) {
+    (void)done;
+    (void)total;
+    int *reports = user_data;
+    char *reply = diskbridge_call("Library.Version", "{}");
+    check(reply != NULL && strstr(reply, "\"ok\":true") != NULL, "Library.Version from a progress callback", reply);
+    diskbridge_free(reply);
+    reply = diskbridge_call("YandexID.GetConfirmationCode", "{\"client_id\": \"" CLIENT_ID "\"}");
+    check(reply != NULL && strstr(reply, "\"user_code\"") != NULL, "a network call from a progress callback", reply);
+    diskbridge_free(reply);
+    *reports += 1;
+    return *reports >= 3;
+}
+
+/* Ends the process if the watched code runs longer than `seconds` (a deadlock must fail the run,
+ * not hang it). Threads and a timed wait: alarm() does not exist on Windows. */
+static pthread_mutex_t watchdog_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watchdog_stop = PTHREAD_COND_INITIALIZER;
+static int watchdog_stopped = 0;
+
+static void *watchdog(void *seconds) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(intptr_t)seconds;
+    pthread_mutex_lock(&watchdog_lock);
+    while (!watchdog_stopped) {
+        if (pthread_cond_timedwait(&watchdog_stop, &watchdog_lock, &until) == ETIMEDOUT) {
+            fprintf(stderr, "FAIL: still running after %d s: a deadlock\n", (int)(intptr_t)seconds);
+            _Exit(3);
+        }
+    }
+    pthread_mutex_unlock(&watchdog_lock);
+    return NULL;
+}
+
+static void stop_watchdog(pthread_t thread) {
+    pthread_mutex_lock(&watchdog_lock);
+    watchdog_stopped = 1;
+    pthread_cond_signal(&watchdog_stop);
+    pthread_mutex_unlock(&watchdog_lock);
+    pthread_join(thread, NULL);
+}
+
+static void test_nested_calls(void) {
+    char *reply = diskbridge_call("YandexID.GetConfirmationCode", "{\"client_id\": \"" CLIENT_ID "\"}");
+    char device_code[128];
+    int parsed = json_string(reply, "device_code", device_code, sizeof device_code);
+    check(parsed, "a device code to wait for", reply);
+    diskbridge_free(reply);
+    if (!parsed) {
+        return;
+    }
+    char params[512];
+    snprintf(params, sizeof params,
+             "{\"client_id\": \"" CLIENT_ID "\", \"client_secret\": \"" CLIENT_SECRET
+             "\", \"device_code\": \"%s\", \"interval\": 1}",
+             device_code);
+    int reports = 0;
+    pthread_t guard;
+    pthread_create(&guard, NULL, watchdog, (void *)(intptr_t)120);
+    char *cancelled = diskbridge_call_with_progress("YandexID.WaitForToken", params, call_back_in, &reports);
+    stop_watchdog(guard);
+    expect("WaitForToken with nested calls, cancelled by the callback", cancelled, "\"code\":\"cancelled\"", NULL);
+    check(reports == 3, "the callback made its nested calls three times", NULL);
+}
+
 static void *call_many(void *unused) {
     (void)unused;
     for (int i = 0; i < 20; i++) {
@@ -160,6 +230,7 @@ int main(void) {
     test_version();
     test_bad_input();
     test_device_flow();
+    test_nested_calls();
     test_threads();
     printf("%d passed, %d failed\n", passed, failures);
     return failures == 0 ? 0 : 1;

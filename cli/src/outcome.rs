@@ -43,7 +43,7 @@ pub fn exit_code(code: ErrorCode) -> u8 {
         | Forbidden | NotFound | Conflict | BadRequest | PayloadTooLarge | Locked | RateLimited | QuotaExceeded
         | UpstreamError | ServerError | InvalidResponse | OperationFailed => 1,
         InvalidRequest | UnknownMethod | InvalidParams | InsecureEndpoint | TooLarge | UnknownJob => 2,
-        Network | Timeout | ChecksumMismatch | LocalIo | UnsafePath => 3,
+        Network | Timeout | ChecksumMismatch | LocalIo | UnsafePath | UntrustedCertificate => 3,
         Cancelled => 4,
         Internal => 5,
     }

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::{HeaderMap, Method, Uri, Version};
 use serde_json::{json, Value};
 
 use crate::state::lock;
@@ -26,6 +26,8 @@ pub struct Entry {
     body: Mutex<Option<String>>,
     pub body_bytes: AtomicU64,
     status: AtomicU16,
+    /// The HTTP version the request came with (`HTTP/1.1`, `HTTP/2.0`).
+    version: OnceLock<String>,
     /// A line protocol's command as the session rendered it, and the mailbox's address.
     command: Option<String>,
     user: Option<String>,
@@ -40,6 +42,10 @@ impl Entry {
 
     pub fn set_status(&self, status: u16) {
         self.status.store(status, Ordering::SeqCst);
+    }
+
+    pub fn set_version(&self, version: Version) {
+        let _ = self.version.set(format!("{version:?}"));
     }
 
     pub fn set_result(&self, result: &str) {
@@ -69,6 +75,7 @@ impl Entry {
             "body": *lock(&self.body),
             "at_ms": self.at_ms,
             "status": if status == 0 { Value::Null } else { json!(status) },
+            "version": self.version.get(),
         })
     }
 }
@@ -99,6 +106,7 @@ impl RequestLog {
             body: Mutex::new(None),
             body_bytes: AtomicU64::new(0),
             status: AtomicU16::new(0),
+            version: OnceLock::new(),
             command: None,
             user: None,
             result: Mutex::new(None),
@@ -126,6 +134,7 @@ impl RequestLog {
             body: Mutex::new(None),
             body_bytes: AtomicU64::new(0),
             status: AtomicU16::new(0),
+            version: OnceLock::new(),
             command: Some(command),
             user: user.map(String::from),
             result: Mutex::new(None),

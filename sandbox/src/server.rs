@@ -315,6 +315,7 @@ async fn handle(
         return Ok(call(app, request.map(Body::new)).await);
     }
     let entry = state.log.start(request.method(), request.uri(), request.headers());
+    entry.set_version(request.version());
     set_origin(&mut request, tls);
     let fault = state.faults.take(request.method().as_str(), &path, request.headers());
     // The request's way there and the answer's way back over a link with latency.

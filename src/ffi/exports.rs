@@ -95,10 +95,10 @@ pub unsafe extern "C" fn diskbridge_jobs_start(params_json: *const c_char) -> *m
     unsafe { call_method("Jobs.Start", params_json) }
 }
 
-/// `Jobs.Status`: Where a job is: `running`, `done`, `failed` or `cancelled`, with its progress; a finished job carries the method's reply envelope.
+/// `Jobs.Status`: Where a job is: `running`, `done`, `failed` or `cancelled`, with its progress; a finished job carries the method's reply envelope the first time it is asked for, and `released: true` afterwards (the reply is handed out once, then its memory is freed).
 ///
-/// Parameters: `params_json`, a JSON object with `job_id` (required), `options`.
-/// Returns a reply envelope (never NULL) whose `result` is `{"state", "done", "total", "reply"?}`; release it with
+/// Parameters: `params_json`, a JSON object with `job_id` (required), `reply`, `options`.
+/// Returns a reply envelope (never NULL) whose `result` is `{"state", "done", "total", "reply"?, "released"?}`; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Jobs.Status", params_json)`.
 ///
 /// # Safety
@@ -112,7 +112,7 @@ pub unsafe extern "C" fn diskbridge_jobs_status(params_json: *const c_char) -> *
 
 /// `Jobs.Wait`: Waits until the job ends or the timeout passes.
 ///
-/// Parameters: `params_json`, a JSON object with `job_id` (required), `timeout_s`, `options`.
+/// Parameters: `params_json`, a JSON object with `job_id` (required), `timeout_s`, `reply`, `options`.
 /// Returns a reply envelope (never NULL) whose `result` is as Jobs.Status; release it with
 /// `diskbridge_free`. Same as `diskbridge_call("Jobs.Wait", params_json)`.
 ///

@@ -14,6 +14,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::dispatch::{call_blocking, envelope, internal, panic_text};
 use crate::error::{Error, ErrorCode};
+use crate::panics::Inside;
 use crate::progress::Progress;
 
 /// Progress callback of `diskbridge_call_with_progress`: receives the `user_data` given to the
@@ -139,8 +140,10 @@ unsafe fn read_c_text<'a>(text: *const c_char, name: &str) -> Result<&'a str, Er
 
 /// Runs `body`, turning a panic into an `internal` error reply, and hands the reply to C.
 fn boundary(body: impl FnOnce() -> String) -> *mut c_char {
+    let inside = Inside::enter();
     let reply =
         catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| internal(&panic_text(panic.as_ref())).to_string());
+    drop(inside);
     into_c_reply(reply)
 }
 

@@ -1,12 +1,14 @@
 //! Decoded parameters: matching keys to a method's parameters, coercing values to the
 //! declared types and applying defaults.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::param::{MAX_INTEGER, MAX_SECONDS};
 use super::{Auth, Method, Param, ParamType};
-use crate::error::{Error, Result};
+use crate::error::{excerpt, Error, Result, ECHO_CHARS};
 
 /// Decoded parameters: canonical keys to values of the declared types, defaults applied.
 /// No `Debug`: the values include secrets.
@@ -71,7 +73,8 @@ pub(crate) fn decode(method: &Method, params: &Map<String, Value>) -> Result<Arg
         let wanted = key.trim().trim_start_matches('-').to_lowercase();
         let Some(param) = all.iter().find(|p| p.names().any(|n| n.to_lowercase() == wanted)) else {
             return Err(Error::invalid_params(format!(
-                "unknown parameter `{key}` for {}; accepted: {}",
+                "unknown parameter `{}` for {}; accepted: {}",
+                excerpt(key, ECHO_CHARS),
                 method.full_name(),
                 accepted_keys(&all)
             )));
@@ -149,61 +152,70 @@ fn accepted_keys(params: &[&Param]) -> String {
         .join(", ")
 }
 
+/// A float that is a whole number JSON holds exactly (`3.0`), as an integer; 1e300 is none.
+fn whole(float: f64) -> Option<u64> {
+    (float.fract() == 0.0 && (0.0..=MAX_INTEGER as f64).contains(&float)).then_some(float as u64)
+}
+
 /// Coerces a value to the parameter's type. 1C code often passes strings, so booleans accept
 /// "true"/"false" and numbers accept numeric strings. The error names what was expected.
-fn coerce(param: &Param, value: &Value) -> std::result::Result<Value, &'static str> {
+fn coerce(param: &Param, value: &Value) -> std::result::Result<Value, Cow<'static, str>> {
     match param.ty {
         ParamType::String => match value {
             Value::String(_) => Ok(value.clone()),
             Value::Number(n) => Ok(Value::String(n.to_string())),
-            _ => Err("a string"),
+            _ => Err("a string".into()),
         },
         ParamType::Bool => match value {
             Value::Bool(_) => Ok(value.clone()),
             Value::String(s) => match s.trim().to_lowercase().as_str() {
                 "true" | "1" | "истина" => Ok(Value::Bool(true)),
                 "false" | "0" | "ложь" => Ok(Value::Bool(false)),
-                _ => Err("a boolean (true/false)"),
+                _ => Err("a boolean (true/false)".into()),
             },
             Value::Number(n) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => {
                 Ok(Value::Bool(n.as_u64() == Some(1)))
             }
-            _ => Err("a boolean (true/false)"),
+            _ => Err("a boolean (true/false)".into()),
         },
         ParamType::Integer => {
             let number = match value {
-                Value::Number(n) => n
-                    .as_u64()
-                    .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)),
+                Value::Number(n) => n.as_u64().or_else(|| n.as_f64().and_then(whole)),
                 Value::String(s) => s.trim().parse::<u64>().ok(),
                 _ => None,
             };
-            number.map(Value::from).ok_or("a non-negative whole number")
+            match number {
+                Some(number) if number <= param.max => Ok(Value::from(number)),
+                _ if param.max == MAX_SECONDS => {
+                    Err(format!("a whole number of seconds up to {MAX_SECONDS} (a year)").into())
+                }
+                _ => Err(format!("a non-negative whole number up to {}", param.max).into()),
+            }
         }
         ParamType::Object => match value {
             Value::Object(_) => Ok(value.clone()),
             Value::String(s) => match serde_json::from_str::<Value>(s) {
                 Ok(parsed @ Value::Object(_)) => Ok(parsed),
-                _ => Err("a JSON object"),
+                _ => Err("a JSON object".into()),
             },
-            _ => Err("a JSON object"),
+            _ => Err("a JSON object".into()),
         },
         ParamType::Array => match value {
             Value::Array(_) => Ok(value.clone()),
             Value::String(s) => match serde_json::from_str::<Value>(s) {
                 Ok(parsed @ Value::Array(_)) => Ok(parsed),
-                _ => Err("a JSON array"),
+                _ => Err("a JSON array".into()),
             },
-            _ => Err("a JSON array"),
+            _ => Err("a JSON array".into()),
         },
         ParamType::StringOrArray => match value {
             Value::String(_) => Ok(value.clone()),
             Value::Array(items) if items.iter().all(Value::is_string) => Ok(value.clone()),
-            _ => Err("a string or an array of strings"),
+            _ => Err("a string or an array of strings".into()),
         },
         ParamType::ObjectOrString => match value {
             Value::Object(_) | Value::String(_) => Ok(value.clone()),
-            _ => Err("a JSON object or a string"),
+            _ => Err("a JSON object or a string".into()),
         },
         ParamType::Any => Ok(value.clone()),
     }

@@ -1,6 +1,7 @@
 //! docs/methods.md, rendered from the method list.
 
-use super::{Method, Origin, Presence};
+use super::param::MAX_SECONDS;
+use super::{Method, Origin, Param, ParamType, Presence};
 
 /// Renders docs/methods.md from the registry.
 pub(crate) fn methods_markdown(methods: &[&Method]) -> String {
@@ -51,11 +52,19 @@ pub(crate) fn methods_markdown(methods: &[&Method]) -> String {
                 param.opi,
                 param.opi_ru,
                 param.cli,
-                param.ty.as_str(),
+                type_text(param),
                 presence,
                 param.doc
             ));
         }
     }
     out
+}
+
+/// The type column: a duration in seconds says its bound.
+fn type_text(param: &Param) -> String {
+    match param.ty {
+        ParamType::Integer if param.max == MAX_SECONDS => format!("integer (seconds, at most {MAX_SECONDS})"),
+        ty => ty.as_str().to_string(),
+    }
 }

@@ -110,7 +110,7 @@ pub const CREDENTIALS_FILE: Param = Param::string(
 pub const OPTIONS: Param = Param::new(
     "options",
     ParamType::Object,
-    "Per-call overrides of Library.Configure settings.",
+    "Per-call overrides of Library.Configure settings (all but `log`, which is process-wide).",
 );
 
 impl Method {

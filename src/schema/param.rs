@@ -41,6 +41,13 @@ pub enum Presence {
     Default(&'static str),
 }
 
+/// The largest whole number a parameter takes: the largest a JSON number (a double) holds
+/// exactly, so 2^64 or 1e300 is refused rather than rounded or clamped.
+pub const MAX_INTEGER: u64 = (1 << 53) - 1;
+/// The longest duration a parameter in seconds takes (a year), as for durations in the
+/// configuration: longer waits are mistakes, and a deadline computed from one cannot overflow.
+pub const MAX_SECONDS: u64 = crate::config::MAX_SECONDS;
+
 /// One parameter of a method.
 #[derive(Clone, Copy, Debug)]
 pub struct Param {
@@ -55,6 +62,8 @@ pub struct Param {
     pub presence: Presence,
     /// Holds a secret: never logged, masked in messages.
     pub secret: bool,
+    /// For integers: the largest value accepted (a larger one is `invalid_params`).
+    pub max: u64,
     pub doc: &'static str,
 }
 
@@ -68,6 +77,7 @@ impl Param {
             ty,
             presence: Presence::Optional,
             secret: false,
+            max: MAX_INTEGER,
             doc,
         }
     }
@@ -82,6 +92,13 @@ impl Param {
 
     pub const fn integer(key: &'static str, doc: &'static str) -> Param {
         Param::new(key, ParamType::Integer, doc)
+    }
+
+    /// A duration in whole seconds, at most [`MAX_SECONDS`].
+    pub const fn seconds(key: &'static str, doc: &'static str) -> Param {
+        let mut param = Param::integer(key, doc);
+        param.max = MAX_SECONDS;
+        param
     }
 
     /// OPI's English name, Russian name and CLI flag.

@@ -6,7 +6,6 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use url::Url;
 
@@ -122,9 +121,6 @@ async fn read_reply(
     request: reqwest::RequestBuilder,
 ) -> std::result::Result<Reply, Failure> {
     let response = within(deadline, request.send()).await?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
     let idle = Duration::from_secs_f64(ctx.config.timeouts.read_s);
-    let body: Bytes = within(idle, response.bytes()).await?;
-    Ok(Reply { status, headers, body })
+    Reply::receive(response, idle, None).await
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
+use super::client::{untrusted_certificate, untrusted_detail};
 use super::{client, Context};
 use crate::error::{Error, ErrorCode, Result};
 use crate::sync::lock;
@@ -76,8 +77,13 @@ async fn fetch(ctx: &Context, sandbox: &str) -> Result<Value> {
         )
     };
     let timeout = Duration::from_secs_f64(ctx.config.timeouts.total_s.min(ctx.config.timeouts.read_s));
+    let host = url.host_str().unwrap_or("").to_string();
     let request = client(&ctx.config)?.get(url).timeout(timeout).send();
-    let reply = request.await.map_err(|e| unanswered(e.to_string()))?;
+    let reply = request.await.map_err(|e| match untrusted_certificate(&e) {
+        // Final, like any HTTPS request's: another attempt would meet the same certificate.
+        Some(problem) => Error::new(ErrorCode::UntrustedCertificate, untrusted_detail(&host, &problem)),
+        None => unanswered(e.to_string()),
+    })?;
     if !reply.status().is_success() {
         return Err(unanswered(format!("HTTP {}", reply.status().as_u16())));
     }

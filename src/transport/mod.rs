@@ -20,7 +20,7 @@ pub(crate) use context::Context;
 pub(crate) use listeners::forget as forget_sandbox_listeners;
 pub(crate) use profile::{read_error_and_description, Profile, ServiceError};
 pub(crate) use reply::Reply;
-pub(crate) use request::Request;
+pub(crate) use request::{header_safe, Request};
 pub(crate) use retry::{failure_is_retryable, status_is_retryable, RetryContext};
 pub(crate) use send::{send, send_json};
 pub(crate) use stream::{connect, BoxStream};

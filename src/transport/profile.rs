@@ -5,7 +5,13 @@
 use serde_json::Value;
 
 use super::Reply;
-use crate::error::{Error, ErrorCode};
+use crate::error::{excerpt, Error, ErrorCode, ECHO_CHARS};
+
+/// `upstream` keeps a service's error body up to this many characters; a longer one is cut to the text of
+/// its start.
+pub(crate) const MAX_UPSTREAM_CHARS: usize = 4 << 10;
+/// A service's error description is quoted in a message up to this many characters.
+const MAX_DESCRIPTION_CHARS: usize = 1000;
 
 pub(crate) struct Profile {
     /// `error.service` of replies: `yandex_disk`, `google_oauth`, …
@@ -86,12 +92,10 @@ impl Profile {
 
     /// The error reply for an HTTP error status: the service's own code and text, mapped to the
     /// catalogue, with the body kept in `upstream`.
+    /// A body longer than [`MAX_UPSTREAM_CHARS`] is kept in `upstream` as the text of its start.
     pub(crate) fn error(&self, reply: &Reply) -> Error {
-        let body: Value = serde_json::from_slice(&reply.body).unwrap_or_else(|_| {
-            let text = String::from_utf8_lossy(&reply.body);
-            Value::String(text.chars().take(1000).collect())
-        });
-        let said = (self.read_error)(&body);
+        let parsed: Option<Value> = serde_json::from_slice(&reply.body).ok();
+        let said = parsed.as_ref().map(self.read_error).unwrap_or_default();
         let code = said
             .code
             .as_deref()
@@ -99,17 +103,24 @@ impl Profile {
             .unwrap_or_else(|| code_for_status(reply.status));
         let mut message = format!("{} answered HTTP {}", self.name, reply.status);
         if let Some(service_code) = &said.code {
-            message.push_str(&format!(" {service_code}"));
+            message.push_str(&format!(" {}", excerpt(service_code, ECHO_CHARS)));
         }
         if let Some(description) = said.description.filter(|d| !d.is_empty()) {
-            message.push_str(&format!(": {description}"));
+            message.push_str(&format!(": {}", excerpt(&description, MAX_DESCRIPTION_CHARS)));
         }
+        if (300..400).contains(&reply.status) {
+            message.push_str(" (a redirect that was not followed: only a 2xx answer is success)");
+        }
+        let upstream = match parsed {
+            Some(body) if reply.body.len() <= MAX_UPSTREAM_CHARS => body,
+            _ => Value::String(excerpt(&String::from_utf8_lossy(&reply.body), MAX_UPSTREAM_CHARS)),
+        };
         Error {
             code,
             message,
             http_status: Some(reply.status),
             service: Some(self.id),
-            upstream: Some(body),
+            upstream: Some(upstream),
         }
     }
 

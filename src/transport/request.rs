@@ -107,8 +107,9 @@ impl Request {
         self
     }
 
-    /// Caps the answer's body: a service that answers more is an `invalid_response`, not a
-    /// reason to buffer without end (XML listings, whose size the server decides).
+    /// Caps a successful answer's body at `bytes` instead of `reply::MAX_ANSWER_BYTES`: a
+    /// service that answers more is an `invalid_response` (CalDAV listings, whose size the
+    /// server decides, get more room; a single calendar object less).
     pub(crate) fn max_body(mut self, bytes: usize) -> Request {
         self.max_body = Some(bytes);
         self
@@ -118,4 +119,10 @@ impl Request {
     pub(super) fn target(&self) -> String {
         target_of(&self.url)
     }
+}
+
+/// Whether `value` can be sent as an HTTP header value: no CR, LF, DEL or other control
+/// character but tab (reqwest would refuse it only when sending, as if the network failed).
+pub(crate) fn header_safe(value: &str) -> bool {
+    reqwest::header::HeaderValue::from_str(value).is_ok()
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::Context;
 use crate::config::Retries;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
 
 /// The configured retry policy, in durations.
@@ -134,7 +134,13 @@ impl RetryContext {
         failure: Error,
         describe: impl FnOnce(&Error, Duration) -> String,
     ) -> Result<()> {
-        let Some(wait) = self.again(failures, None) else {
+        // A refusal (a certificate not trusted, a redirect off policy) or an unusable answer is
+        // the same next time.
+        let refused = matches!(
+            failure.code,
+            ErrorCode::UntrustedCertificate | ErrorCode::InsecureEndpoint | ErrorCode::InvalidResponse
+        );
+        let Some(wait) = self.again(failures, None).filter(|_| !refused) else {
             return Err(failure);
         };
         self.ctx.log(Level::Warn, "transfer", &describe(&failure, wait));

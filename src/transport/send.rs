@@ -6,18 +6,18 @@ use std::time::{Duration, Instant};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use serde_json::Value;
 
-use super::request::Body;
+use super::request::{header_safe, Body};
 use super::{
     client, failure_error, failure_is_retryable, status_is_retryable, within, Context, Failure, Reply, Request,
 };
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
 
 /// Sends the request and returns the JSON of a successful answer; an HTTP error status becomes
 /// an error reply.
 pub(crate) async fn send_json(ctx: &Context, request: &Request) -> Result<Value> {
     let reply = send(ctx, request).await?;
-    if reply.status >= 400 {
+    if !reply.is_success() {
         return Err(request.profile.error(&reply));
     }
     reply.json(request.profile)
@@ -33,6 +33,7 @@ pub(crate) async fn send(ctx: &Context, request: &Request) -> Result<Reply> {
             Some(provider) => Some(provider.authorization(ctx).await?),
             None => None,
         };
+        check_headers(request, authorization.as_deref())?;
         let reply = send_with_retries(ctx, request, authorization.as_deref()).await?;
         if reply.status == 401 && !refreshed_after_401 {
             if let Some(provider) = provider {
@@ -75,7 +76,10 @@ async fn send_with_retries(ctx: &Context, request: &Request, authorization: Opti
                 (reply.retry_after(), Ok(reply))
             }
             Err((error, failure)) => {
-                if failure.is_final() || !failure_is_retryable(request.idempotent, failure.never_sent()) {
+                // Only a connection that failed or went silent may go better next time; a
+                // refusal (a redirect, a certificate) or an oversized answer will not.
+                let transient = matches!(error.code, ErrorCode::Network | ErrorCode::Timeout);
+                if !transient || !failure_is_retryable(request.idempotent, failure.never_sent()) {
                     return Err(error);
                 }
                 (None, Err(error))
@@ -138,21 +142,25 @@ async fn attempt(
         Body::Bytes(content_type, bytes) => builder.header(CONTENT_TYPE, content_type).body(bytes.clone()),
     };
     let idle = Duration::from_secs_f64(config.timeouts.read_s);
-    let mut response = within(idle, builder.send()).await?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let mut body = Vec::new();
-    while let Some(chunk) = within(idle, response.chunk()).await? {
-        if let Some(limit) = request.max_body.filter(|limit| body.len() + chunk.len() > *limit) {
-            return Err(Failure::Oversized(limit));
+    let response = within(idle, builder.send()).await?;
+    Reply::receive(response, idle, request.max_body).await
+}
+
+/// Refuses, before anything is sent, header values HTTP cannot carry (CR, LF, DEL and other
+/// control characters): the token, the user agent and any header built from the call's input.
+/// reqwest would only fail at send time, as if the network had.
+fn check_headers(request: &Request, authorization: Option<&str>) -> Result<()> {
+    let values = request.headers.iter().map(|(name, value)| (*name, value.as_str()));
+    let values = values.chain(authorization.map(|value| ("Authorization", value)));
+    for (name, value) in values {
+        if !header_safe(value) {
+            let what = if name == "Authorization" { "the token" } else { name };
+            return Err(Error::invalid_params(format!(
+                "{what} has a character an HTTP header cannot carry (a control character such as CR, LF or DEL)"
+            )));
         }
-        body.extend_from_slice(&chunk);
     }
-    Ok(Reply {
-        status,
-        headers,
-        body: body.into(),
-    })
+    Ok(())
 }
 
 #[cfg(test)]

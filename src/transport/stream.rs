@@ -1,6 +1,6 @@
 //! Connections of the line protocols (IMAP, SMTP): TCP with the configured connect timeout,
 //! then implicit TLS (`imaps`, `smtps`) with rustls and ring, trusting the platform's roots and
-//! `ca_file` as the HTTP client does — or plain TCP, which `Config::check_url` allows only to
+//! `ca_file` as the HTTP client does — or plain TCP, which `Config::check_line_url` allows only to
 //! loopback. The proxy setting applies to HTTP only.
 
 use std::collections::HashMap;
@@ -16,6 +16,7 @@ use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 use url::Url;
 
+use super::client::{read_ca_file, untrusted_detail};
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
 use crate::sync::lock;
@@ -27,10 +28,11 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
 pub(crate) type BoxStream = Pin<Box<dyn Stream>>;
 
 /// Connects to `url` (`imaps://host:port`, `smtp://127.0.0.1:port`, …); `default_port` when the
-/// URL names none. Errors name `host:port` and say what failed; they are `network` (also for a
-/// certificate that is not trusted) or `timeout`.
+/// URL names none. Errors name `host:port` and say what failed; they are `network`, `timeout`,
+/// or `untrusted_certificate` for a server certificate neither the platform's roots nor
+/// `ca_file` vouch for (final: not worth another attempt).
 pub(crate) async fn connect(config: &Config, url: &Url, default_port: u16) -> Result<BoxStream> {
-    config.check_url(url)?;
+    config.check_line_url(url)?;
     let host = url
         .host_str()
         .ok_or_else(|| Error::invalid_params(format!("no host in {url}")))?
@@ -66,8 +68,23 @@ pub(crate) async fn connect(config: &Config, url: &Url, default_port: u16) -> Re
                 connect_timeout.as_secs_f64()
             ),
         )),
-        Ok(Err(e)) => Err(Error::new(ErrorCode::Network, format!("TLS with {target}: {e}"))),
+        Ok(Err(e)) => match invalid_certificate(&e) {
+            Some(problem) => Err(Error::new(
+                ErrorCode::UntrustedCertificate,
+                format!("TLS with {target}: {}", untrusted_detail(&host, &problem)),
+            )),
+            None => Err(Error::new(ErrorCode::Network, format!("TLS with {target}: {e}"))),
+        },
         Ok(Ok(tls)) => Ok(Box::pin(tls)),
+    }
+}
+
+/// What rustls found wrong with the server's certificate, if that is why the handshake failed
+/// (tokio-rustls hands rustls's error inside an `io::Error`).
+fn invalid_certificate(error: &std::io::Error) -> Option<String> {
+    match error.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::InvalidCertificate(problem) => Some(format!("{problem:?}")),
+        _ => None,
     }
 }
 
@@ -85,7 +102,7 @@ fn tls_config(config: &Config) -> Result<Arc<ClientConfig>> {
     }
     if let Some(path) = &config.ca_file {
         let no_certificate = || Error::invalid_params(format!("ca_file {path} holds no PEM certificate"));
-        let pem = std::fs::read(path).map_err(|e| Error::local_io(&format!("cannot read ca_file {path}"), &e))?;
+        let pem = read_ca_file(path)?;
         let certificates: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
             .collect::<std::result::Result<_, _>>()
             .map_err(|_| no_certificate())?;

@@ -8,7 +8,9 @@ pub mod rogue;
 use std::ffi::{c_char, c_void, CStr, CString};
 
 use diskbridge::ffi::{diskbridge_call, diskbridge_call_with_progress, diskbridge_free};
-use diskbridge_sandbox::{Sandbox, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
+use diskbridge_sandbox::{
+    Sandbox, SandboxOptions, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET,
+};
 use serde_json::{json, Value};
 
 pub struct TestSandbox {
@@ -18,12 +20,26 @@ pub struct TestSandbox {
 
 /// A fresh sandbox on a free loopback port.
 pub fn sandbox() -> TestSandbox {
-    let sandbox = Sandbox::start().expect("the sandbox starts");
-    let http = reqwest::blocking::Client::builder()
+    sandbox_with(SandboxOptions::default())
+}
+
+/// A fresh sandbox started with `options` (HTTPS, HTTP/1.1 only, …); with TLS, the test's own
+/// client and the library's `options()` trust its CA.
+pub fn sandbox_with(options: SandboxOptions) -> TestSandbox {
+    // A sandbox that serves a certificate nobody trusts is still driven by the test.
+    let untrusted = options.untrusted_certificate;
+    let sandbox = Sandbox::start_with(options).expect("the sandbox starts");
+    let mut http = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    TestSandbox { sandbox, http }
+        .danger_accept_invalid_certs(untrusted);
+    if let Some(ca_file) = sandbox.ca_file() {
+        let pem = std::fs::read(ca_file).expect("the sandbox wrote its CA");
+        http = http.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("a PEM certificate"));
+    }
+    TestSandbox {
+        sandbox,
+        http: http.build().unwrap(),
+    }
 }
 
 /// A fresh sandbox serving HTTPS (and IMAP and SMTP over implicit TLS) with a certificate of

@@ -184,7 +184,8 @@ impl Addin {
             loop {
                 let status = diskbridge::call_async(
                     "Jobs.Wait",
-                    json!({"job_id": job_id, "timeout_s": WATCH_SLICE_S}),
+                    // Only the state: the reply is handed out once, to the form's JobStatus.
+                    json!({"job_id": job_id, "timeout_s": WATCH_SLICE_S, "reply": false}),
                     &Progress::default(),
                 )
                 .await;

@@ -69,6 +69,39 @@ class YandexTest(SandboxTestCase):
             )
         self.assertEqual(raised.exception.code, "cancelled")
 
+    def test_a_progress_callback_may_call_the_library(self) -> None:
+        code = self.client.yandex_id.get_confirmation_code(client_id=YANDEX_CLIENT_ID)
+        nested: List[Any] = []
+
+        def call_back_in(done: int, total: int) -> bool:
+            nested.append(self.client.library.version()["version"])
+            nested.append(self.client.yandex_id.get_confirmation_code(client_id=YANDEX_CLIENT_ID)["user_code"])
+            return len(nested) >= 6
+
+        # On a thread with a deadline: a deadlock fails the test instead of hanging the run.
+        outcome: List[BaseException] = []
+
+        def wait() -> None:
+            try:
+                self.client.yandex_id.wait_for_token(
+                    client_id=YANDEX_CLIENT_ID,
+                    client_secret=YANDEX_CLIENT_SECRET,
+                    device_code=code["device_code"],
+                    interval=1,
+                    on_progress=call_back_in,
+                )
+            except BaseException as error:  # noqa: BLE001 - handed to the test thread
+                outcome.append(error)
+
+        waiter = threading.Thread(target=wait, daemon=True)
+        waiter.start()
+        waiter.join(60)
+        self.assertFalse(waiter.is_alive(), "a nested call from the callback deadlocked")
+        self.assertIsInstance(outcome[0], diskbridge.Error)
+        self.assertEqual(outcome[0].code, "cancelled")  # type: ignore[attr-defined]
+        self.assertEqual(nested[0::2], [self.client.version] * 3)
+        self.assertTrue(all(isinstance(user_code, str) for user_code in nested[1::2]))
+
     def test_an_exception_in_the_progress_callback_cancels_and_is_raised_after(self) -> None:
         code = self.client.yandex_id.get_confirmation_code(client_id=YANDEX_CLIENT_ID)
         calls: List[int] = []

@@ -150,7 +150,7 @@ pub(crate) const METHODS: &[Method] = &[
             )
             .default("\"https://www.googleapis.com/auth/drive\""),
             Param::integer("port", "Port on 127.0.0.1 to listen on; 0 picks a free one.").default("0"),
-            Param::integer("timeout_s", "How long the listener waits for the person.").default("300"),
+            Param::seconds("timeout_s", "How long the listener waits for the person.").default("300"),
         ],
         doc: "Starts a sign-in without copy-paste: listens on 127.0.0.1 and returns the consent URL to open in a browser (PKCE S256 and a random state, always). When Google redirects the browser to the listener, the state is checked and the code is exchanged at once; the browser is told it can close the window. Collect the tokens with CompleteLoopbackAuthorization.",
         result: "`{\"url\", \"session\", \"redirect_uri\", \"expires_in\"}`",
@@ -165,7 +165,7 @@ pub(crate) const METHODS: &[Method] = &[
         auth: Auth::None,
         params: &[
             Param::string("session", "`session` of StartLoopbackAuthorization.").required(),
-            Param::integer("timeout_s", "Wait at most this long (the session keeps waiting after a timeout); absent: until the session ends."),
+            Param::seconds("timeout_s", "Wait at most this long (the session keeps waiting after a timeout); absent: until the session ends."),
         ],
         doc: "Waits for the sign-in started by StartLoopbackAuthorization and returns its tokens. A redirect with a forged or missing state ends the session with `access_denied`, as does a person who declines; a session nobody completed in time is `expired`. Progress reports seconds waited; cancelling stops the listener.",
         result: "token JSON, as GetTokenByCode",
@@ -202,8 +202,8 @@ pub(crate) const METHODS: &[Method] = &[
             CLIENT_ID,
             CLIENT_SECRET,
             Param::string("device_code", "`device_code` of GetDeviceCode.").required().secret(),
-            Param::integer("interval", "Seconds between polls (`interval` of GetDeviceCode).").default("5"),
-            Param::integer("timeout_s", "Give up after this many seconds.").default("1800"),
+            Param::seconds("interval", "Seconds between polls (`interval` of GetDeviceCode).").default("5"),
+            Param::seconds("timeout_s", "Give up after this many seconds.").default("1800"),
         ],
         doc: "Polls until the person approves the device code, honouring `interval` and `slow_down` (+5 s). Declined: `access_denied`; expired: `expired`; progress reports seconds waited and can cancel.",
         result: "token JSON",

@@ -12,10 +12,9 @@ use serde_json::{json, Map, Value};
 
 use super::handlers::required_scopes;
 use super::profile::{OAUTH, OAUTH_ENDPOINT};
-use crate::auth::unix_now;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
-use crate::oauth::{remember_tokens, with_hint};
+use crate::oauth::{remember_tokens, unix_now, with_hint};
 use crate::schema::Call;
 use crate::transport::{send_json, Request};
 
@@ -46,7 +45,12 @@ fn service_account_key(call: &Call) -> Result<Map<String, Value>> {
                     "`key` names a file too large to be a service account key",
                 ));
             }
-            let text = std::fs::read_to_string(path)
+            // Read no further than a key file could be, even from a device that never ends.
+            let mut text = String::new();
+            std::fs::File::open(path)
+                .and_then(|file| {
+                    std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_KEY_FILE_BYTES), &mut text)
+                })
                 .map_err(|e| Error::local_io("cannot read the service account key file (`key`)", &e))?;
             let parsed = serde_json::from_str::<Value>(&text).map_err(|_| not_json())?;
             if let Some(private_key) = parsed.get("private_key").and_then(Value::as_str) {

@@ -20,10 +20,15 @@ const MAX_PAGES: usize = 10_000;
 const MAX_ITEMS: usize = 200_000;
 
 /// A path segment: an ID as given, with anything that is not URL-safe escaped, so an odd ID
-/// cannot turn into another path or a query.
+/// cannot turn into another path or a query. Every ID that goes into a path comes through here:
+/// an empty one, `.` and `..` would be dot segments that URL normalisation climbs out of
+/// (`DELETE /files/{id}/comments/..` is `DELETE /files/{id}/`), so they are refused.
 pub(super) fn segment(id: &str) -> Result<String> {
     if id.trim().is_empty() {
         return Err(Error::invalid_params("an ID is empty"));
+    }
+    if id == "." || id == ".." {
+        return Err(Error::invalid_params(format!("`{id}` is not an ID")));
     }
     let mut out = String::with_capacity(id.len());
     for byte in id.bytes() {
@@ -156,6 +161,9 @@ mod tests {
     #[test]
     fn ids_cannot_leave_their_segment() {
         assert_eq!(segment("../a?b").unwrap(), "..%2Fa%3Fb");
-        assert!(segment(" ").is_err());
+        assert_eq!(segment("...").unwrap(), "...");
+        for refused in ["", " ", ".", ".."] {
+            assert!(segment(refused).is_err(), "{refused:?}");
+        }
     }
 }

@@ -252,7 +252,7 @@ async fn new_session(ctx: &Context, target: &Target, source: &Source, media_type
         .idempotent(true)
         .authorized();
     let reply = send(ctx, &request).await?;
-    if reply.status >= 400 {
+    if !reply.is_success() {
         return Err(explain(PROFILE.error(&reply)));
     }
     reply

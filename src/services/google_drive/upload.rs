@@ -74,13 +74,20 @@ fn description_metadata(args: &Args) -> Result<Map<String, Value>> {
             continue;
         }
         match key.to_lowercase().as_str() {
+            // The media type goes into a header (X-Upload-Content-Type) or a part's header.
+            "mime" | "mimetype" if text.chars().any(char::is_control) => {
+                return Err(Error::invalid_params(
+                    "`description.MIME` has a control character (CR, LF, DEL, …) no header can carry",
+                ))
+            }
             "mime" | "mimetype" => metadata.insert("mimeType".into(), json!(text)),
             "name" | "имя" => metadata.insert("name".into(), json!(text)),
             "description" | "описание" => metadata.insert("description".into(), json!(text)),
             "parent" | "родитель" => metadata.insert("parents".into(), json!([text])),
             _ => {
                 return Err(Error::invalid_params(format!(
-                    "unknown key `{key}` in `description`; accepted: MIME, Name, Description, Parent"
+                    "unknown key `{}` in `description`; accepted: MIME, Name, Description, Parent",
+                    crate::error::excerpt(key, crate::error::ECHO_CHARS)
                 )))
             }
         };

@@ -18,6 +18,27 @@ const PAGE: u64 = 100;
 /// giving more is taken for one that never ends.
 const MAX_ITEMS: usize = 200_000;
 
+/// The Disk path a parameter names, canonical (`disk_path`). An empty one is refused: the root
+/// is named explicitly (`/`, `disk:/`, `app:/`), never by leaving a path out, so a variable
+/// that happens to be empty cannot make DeleteObject remove `disk:/`.
+pub(super) fn path_arg(args: &Args, key: &str) -> Result<String> {
+    let raw = args.str(key)?;
+    if raw.trim().is_empty() {
+        return Err(Error::invalid_params(format!(
+            "`{key}` is empty: name the root explicitly as `/` or `disk:/` (`app:/` for the app folder)"
+        )));
+    }
+    Ok(disk_path(raw))
+}
+
+/// As [`path_arg`] for an optional path: absent is None, empty is refused.
+pub(super) fn opt_path_arg(args: &Args, key: &str) -> Result<Option<String>> {
+    match args.opt_str(key) {
+        None => Ok(None),
+        Some(_) => path_arg(args, key).map(Some),
+    }
+}
+
 /// Canonical Disk path: explicit schemes are kept; a bare path is rooted at `disk:/`, which
 /// also keeps names with `:` unambiguous (yadisk issue #26).
 pub(super) fn disk_path(raw: &str) -> String {
@@ -121,7 +142,7 @@ pub(super) enum Mutation {
 
 pub(super) async fn mutate(ctx: &Context, request: Request, wait: bool) -> Result<Mutation> {
     let reply = send(ctx, &request).await?;
-    if reply.status >= 400 {
+    if !reply.is_success() {
         return Err(PROFILE.error(&reply));
     }
     let body = reply.json(&PROFILE)?;
@@ -149,21 +170,35 @@ pub(super) fn linked_path(link: &Option<Value>) -> Option<String> {
     path
 }
 
-/// The operation id of an id or an operation href.
-pub(super) fn operation_id(operation: &str) -> String {
+/// The operation id of an id or an operation href, as a path segment: escaped, and never
+/// empty, `.` or `..` (a dot segment would climb out of `/operations/`).
+pub(super) fn operation_id(operation: &str) -> Result<String> {
     let without_query = operation.split(['?', '#']).next().unwrap_or(operation);
-    without_query
+    let id = without_query
         .trim_end_matches('/')
         .rsplit('/')
         .next()
-        .unwrap_or(without_query)
-        .to_string()
+        .unwrap_or(without_query);
+    if id.trim().is_empty() || id == "." || id == ".." {
+        return Err(Error::invalid_params(format!(
+            "`{}` names no operation",
+            crate::error::excerpt(operation, crate::error::ECHO_CHARS)
+        )));
+    }
+    let mut escaped = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => escaped.push(byte as char),
+            _ => escaped.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    Ok(escaped)
 }
 
 /// Polls an operation until it succeeds (Ok), fails (`operation_failed`) or outlasts
 /// transfers.operation_timeout_s (`timeout`); the interval grows from 0.2 s to 2 s.
 pub(super) async fn wait_for_operation(ctx: &Context, operation: &str) -> Result<()> {
-    let id = operation_id(operation);
+    let id = operation_id(operation).map_err(|_| invalid_answer("an operation link that names no operation"))?;
     let limit = Duration::from_secs_f64(ctx.config.transfers.operation_timeout_s);
     let started = Instant::now();
     let mut interval = Duration::from_millis(200);
@@ -356,10 +391,14 @@ mod tests {
 
     #[test]
     fn operation_ids_come_from_ids_or_hrefs() {
-        assert_eq!(operation_id("abc"), "abc");
+        assert_eq!(operation_id("abc").unwrap(), "abc");
         assert_eq!(
-            operation_id("https://cloud-api.yandex.net/v1/disk/operations/abc?x=1"),
+            operation_id("https://cloud-api.yandex.net/v1/disk/operations/abc?x=1").unwrap(),
             "abc"
         );
+        assert_eq!(operation_id("a b").unwrap(), "a%20b");
+        for refused in ["", "..", "x/..", ".", "/"] {
+            assert!(operation_id(refused).is_err(), "{refused:?}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::api::{disk_path, folder_items, make_folder, make_folders, set_custom_properties};
+use super::api::{folder_items, make_folder, make_folders, path_arg, set_custom_properties};
 use super::transfers::{download, expected_of, upload};
 use crate::error::{ErrorCode, Result};
 use crate::schema::Call;
@@ -24,7 +24,7 @@ pub(super) async fn upload_directory(call: Call) -> Result<Value> {
     };
     let disk = DiskTree {
         ctx: &call.ctx,
-        root: disk_path(call.args.str("path")?),
+        root: path_arg(&call.args, "path")?,
     };
     tree::upload_tree(&call.ctx, &local_dir, options, &disk).await
 }
@@ -32,7 +32,7 @@ pub(super) async fn upload_directory(call: Call) -> Result<Value> {
 pub(super) async fn download_directory(call: Call) -> Result<Value> {
     let disk = DiskTree {
         ctx: &call.ctx,
-        root: disk_path(call.args.str("path")?),
+        root: path_arg(&call.args, "path")?,
     };
     let local_dir = PathBuf::from(call.args.str("local_dir")?);
     tree::download_tree(&call.ctx, &disk.root, Path::new(&local_dir), &disk).await

@@ -26,9 +26,12 @@ pub(crate) use profile::ENDPOINT;
 
 const MODULE: &str = "YandexDisk";
 
-const PATH: Param = Param::string("path", "Path on the Disk: disk:/…, app:/…, trash:/… or /….")
-    .opi("Path", "Путь", "path")
-    .required();
+const PATH: Param = Param::string(
+    "path",
+    "Path on the Disk: disk:/…, app:/…, trash:/… or /…; never empty (the root is `/` or `disk:/`).",
+)
+.opi("Path", "Путь", "path")
+.required();
 const OVERWRITE: Param = Param::boolean("overwrite", "false", "Replace what is there already.").opi(
     "Overwrite",
     "Перезаписывать",

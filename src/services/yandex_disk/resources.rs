@@ -4,7 +4,8 @@ use serde_json::{json, Value};
 
 use super::api::{
     after_removal, api_request, disk_path, folder_items, get, invalid_answer, linked_path, make_folder, make_folders,
-    mutate, names_in, operation_id, optional_query, resource, resource_after, upload_link, Mutation,
+    mutate, names_in, operation_id, opt_path_arg, optional_query, path_arg, resource, resource_after, upload_link,
+    Mutation,
 };
 use crate::error::Result;
 use crate::schema::Call;
@@ -15,7 +16,7 @@ pub(super) async fn get_disk_information(call: Call) -> Result<Value> {
 }
 
 pub(super) async fn create_folder(call: Call) -> Result<Value> {
-    let path = disk_path(call.args.str("path")?);
+    let path = path_arg(&call.args, "path")?;
     if call.args.bool("parents") {
         make_folders(&call.ctx, &path).await?;
         return resource(&call.ctx, &path, call.args.opt_str("fields")).await;
@@ -25,7 +26,7 @@ pub(super) async fn create_folder(call: Call) -> Result<Value> {
 }
 
 pub(super) async fn get_object(call: Call) -> Result<Value> {
-    let mut query = vec![("path", disk_path(call.args.str("path")?))];
+    let mut query = vec![("path", path_arg(&call.args, "path")?)];
     query.extend(optional_query(
         &call.args,
         &[
@@ -41,7 +42,7 @@ pub(super) async fn get_object(call: Call) -> Result<Value> {
 pub(super) async fn get_folder_items(call: Call) -> Result<Value> {
     let (items, path) = folder_items(
         &call.ctx,
-        &disk_path(call.args.str("path")?),
+        &path_arg(&call.args, "path")?,
         call.args.opt_str("sort"),
         None,
     )
@@ -51,7 +52,7 @@ pub(super) async fn get_folder_items(call: Call) -> Result<Value> {
 
 pub(super) async fn delete_object(call: Call) -> Result<Value> {
     let query = [
-        ("path", disk_path(call.args.str("path")?)),
+        ("path", path_arg(&call.args, "path")?),
         ("permanently", (!call.args.bool("to_trash")).to_string()),
     ];
     let request = api_request(&call.ctx, reqwest::Method::DELETE, "/resources", &query)?;
@@ -59,9 +60,9 @@ pub(super) async fn delete_object(call: Call) -> Result<Value> {
 }
 
 async fn copy_or_move(call: Call, action: &str) -> Result<Value> {
-    let to = disk_path(call.args.str("to")?);
+    let to = path_arg(&call.args, "to")?;
     let query = [
-        ("from", disk_path(call.args.str("from")?)),
+        ("from", path_arg(&call.args, "from")?),
         ("path", to.clone()),
         ("overwrite", call.args.bool("overwrite").to_string()),
     ];
@@ -93,18 +94,13 @@ pub(super) async fn get_download_link(call: Call) -> Result<Value> {
     get(
         &call.ctx,
         "/resources/download",
-        &[("path", disk_path(call.args.str("path")?))],
+        &[("path", path_arg(&call.args, "path")?)],
     )
     .await
 }
 
 pub(super) async fn get_file_upload_link(call: Call) -> Result<Value> {
-    upload_link(
-        &call.ctx,
-        &disk_path(call.args.str("path")?),
-        call.args.bool("overwrite"),
-    )
-    .await
+    upload_link(&call.ctx, &path_arg(&call.args, "path")?, call.args.bool("overwrite")).await
 }
 
 pub(super) async fn get_files_list(call: Call) -> Result<Value> {
@@ -121,7 +117,7 @@ pub(super) async fn get_files_list(call: Call) -> Result<Value> {
 }
 
 pub(super) async fn upload_file_by_url(call: Call) -> Result<Value> {
-    let path = disk_path(call.args.str("path")?);
+    let path = path_arg(&call.args, "path")?;
     let query = [("url", call.args.str("url")?.to_string()), ("path", path.clone())];
     // A POST, sent once: Yandex fetches the URL itself and does not retry (docs/protocols.md §2.3).
     let request = api_request(&call.ctx, reqwest::Method::POST, "/resources/upload", &query)?;
@@ -137,7 +133,7 @@ pub(super) async fn cancel_object_publication(call: Call) -> Result<Value> {
 }
 
 async fn publication(call: Call, action: &str) -> Result<Value> {
-    let path = disk_path(call.args.str("path")?);
+    let path = path_arg(&call.args, "path")?;
     let request = api_request(
         &call.ctx,
         reqwest::Method::PUT,
@@ -175,16 +171,13 @@ pub(super) async fn get_download_link_for_public_object(call: Call) -> Result<Va
 pub(super) async fn save_public_object_to_disk(call: Call) -> Result<Value> {
     let mut query = vec![("public_key", call.args.str("url")?.to_string())];
     query.extend(optional_query(&call.args, &[("path", "from")]));
-    if let Some(to) = call.args.opt_str("to") {
-        query.push(("save_path", disk_path(to)));
+    let to = opt_path_arg(&call.args, "to")?;
+    if let Some(to) = &to {
+        query.push(("save_path", to.clone()));
     }
     // An asynchronous save does not say where the copy went (a name clash renames it), so the
     // folder is listed before and after to find the new item.
-    let folder = call
-        .args
-        .opt_str("to")
-        .map(disk_path)
-        .unwrap_or_else(|| DOWNLOADS.to_string());
+    let folder = to.unwrap_or_else(|| DOWNLOADS.to_string());
     let before = names_in(&call.ctx, &folder).await?;
     let request = api_request(
         &call.ctx,
@@ -213,7 +206,7 @@ const DOWNLOADS: &str = "disk:/Загрузки";
 pub(super) async fn get_operation_status(call: Call) -> Result<Value> {
     get(
         &call.ctx,
-        &format!("/operations/{}", operation_id(call.args.str("operation")?)),
+        &format!("/operations/{}", operation_id(call.args.str("operation")?)?),
         &[],
     )
     .await
@@ -234,6 +227,8 @@ pub(super) async fn get_trash_list(call: Call) -> Result<Value> {
 }
 
 pub(super) async fn restore_from_trash(call: Call) -> Result<Value> {
+    // A trash path as the trash names it (`trash:/name_hash`), sent as given; never empty.
+    path_arg(&call.args, "path")?;
     let path = call.args.str("path")?.to_string();
     // Where it goes back to: its origin, or `name` (a new name, or a full path).
     let item = get(
@@ -262,6 +257,8 @@ pub(super) async fn restore_from_trash(call: Call) -> Result<Value> {
 }
 
 pub(super) async fn clear_trash(call: Call) -> Result<Value> {
+    // Without `path` the whole trash is emptied; an empty `path` is refused rather than read so.
+    opt_path_arg(&call.args, "path")?;
     let query = optional_query(&call.args, &[("path", "path")]);
     let request = api_request(&call.ctx, reqwest::Method::DELETE, "/trash/resources", &query)?;
     Ok(after_removal(mutate(&call.ctx, request, call.args.bool("wait")).await?))

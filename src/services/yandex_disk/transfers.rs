@@ -9,7 +9,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::api::{
-    disk_path, get, invalid_answer, resource, resource_if_any, set_custom_properties, upload_link, wait_for_operation,
+    get, invalid_answer, path_arg, resource, resource_if_any, set_custom_properties, upload_link, wait_for_operation,
 };
 use super::profile::PROFILE;
 use crate::error::{Error, ErrorCode, Result};
@@ -27,7 +27,7 @@ pub(super) async fn upload_file(call: Call) -> Result<Value> {
         }
     }
     let source = params::source(&call.args)?;
-    let path = disk_path(call.args.str("path")?);
+    let path = path_arg(&call.args, "path")?;
     upload(&call.ctx, &path, &source, call.args.bool("overwrite"), None).await
 }
 
@@ -212,7 +212,7 @@ pub(super) fn expected_of(resource: &Value) -> Expected {
 }
 
 pub(super) async fn download_file(call: Call) -> Result<Value> {
-    let path = disk_path(call.args.str("path")?);
+    let path = path_arg(&call.args, "path")?;
     let meta = resource(&call.ctx, &path, Some("type,size,md5,sha256")).await?;
     if meta.get("type").and_then(Value::as_str) == Some("dir") {
         return Err(Error::invalid_params(format!(
