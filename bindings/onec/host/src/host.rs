@@ -709,6 +709,7 @@ fn round_trip(library: &Library, memory: &MemoryManager, sandbox_url: &str) {
         .filter_map(|c| c["id"].as_str())
         .collect();
     assert!(ids.contains(&"events-default"), "{calendars}");
+    calendar.teardown(Teardown::OneC);
 
     // A job: StartJob returns at once, ExternalEvent reports the end, JobStatus the reply.
     let params = json!({"token": token, "path": "app:/backup/job.bin", "file": source, "overwrite": true});
