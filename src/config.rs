@@ -414,7 +414,7 @@ impl Config {
         check_target(url, self.allow_insecure_http)
     }
 
-    /// The same for an IMAP or SMTP server (`transport::connect`): `imaps`/`smtps`, or plain
+    /// The same for an IMAP or SMTP server (`transport::connect_endpoint`): `imaps`/`smtps`, or plain
     /// `imap`/`smtp` to loopback (or anywhere with allow_insecure_http).
     pub(crate) fn check_line_url(&self, url: &Url) -> Result<()> {
         let scheme = url.scheme();

@@ -1,6 +1,6 @@
 //! The mail protocols' clients, knowing no service: IMAP (`imap`) and SMTP (`smtp`) over a
 //! bounded line reader (`wire`), and modified UTF-7 folder names (`mutf7`). The services above
-//! bring the endpoint, the connection (`transport::connect`) and the token.
+//! bring the endpoint, the connection (`transport::connect_endpoint`) and the token.
 
 pub(crate) mod imap;
 pub(crate) mod mutf7;

@@ -89,7 +89,7 @@ pub(crate) fn failure_error(method: &reqwest::Method, url: &Url, profile: &Profi
 }
 
 /// Why a server's certificate was refused and what to do, the same for HTTPS and for the line
-/// protocols (`transport::connect`).
+/// protocols (`transport::connect_endpoint`).
 pub(super) fn untrusted_detail(host: &str, problem: &str) -> String {
     format!(
         "the TLS certificate of {host} is not trusted ({problem}); if the server's certificate comes from a \

@@ -17,11 +17,10 @@ mod token;
 
 pub(crate) use client::{client, client_lane, failure_error, target_of, within, Failure};
 pub(crate) use context::Context;
-pub(crate) use listeners::forget as forget_sandbox_listeners;
 pub(crate) use profile::{read_error_and_description, Profile, ServiceError};
 pub(crate) use reply::Reply;
 pub(crate) use request::{header_safe, Request};
 pub(crate) use retry::{failure_is_retryable, status_is_retryable, RetryContext};
 pub(crate) use send::{send, send_json};
-pub(crate) use stream::{connect, BoxStream};
+pub(crate) use stream::{connect_endpoint, BoxStream};
 pub(crate) use token::TokenProvider;

@@ -17,7 +17,8 @@ use tokio_rustls::TlsConnector;
 use url::Url;
 
 use super::client::{read_ca_file, untrusted_detail};
-use crate::config::Config;
+use super::Context;
+use crate::config::{Config, Endpoint, Located};
 use crate::error::{Error, ErrorCode, Result};
 use crate::sync::lock;
 
@@ -76,6 +77,33 @@ pub(crate) async fn connect(config: &Config, url: &Url, default_port: u16) -> Re
             None => Err(Error::new(ErrorCode::Network, format!("TLS with {target}: {e}"))),
         },
         Ok(Ok(tls)) => Ok(Box::pin(tls)),
+    }
+}
+
+/// Connects to a line-protocol endpoint where the configuration puts it; a sandbox listener
+/// that cannot be reached is forgotten (a sandbox started again on the same port has new ones).
+/// Returns the stream and the `host:port` that messages name.
+pub(crate) async fn connect_endpoint(
+    ctx: &Context,
+    endpoint: &Endpoint,
+    default_port: u16,
+) -> Result<(BoxStream, String)> {
+    let url = ctx.locate(endpoint).await?;
+    match connect(&ctx.config, &url, default_port).await {
+        Ok(stream) => {
+            let peer = format!(
+                "{}:{}",
+                url.host_str().unwrap_or(""),
+                url.port().unwrap_or(default_port)
+            );
+            Ok((stream, peer))
+        }
+        Err(error) => {
+            if let Located::SandboxListener { sandbox, .. } = ctx.config.locate(endpoint) {
+                super::listeners::forget(&sandbox);
+            }
+            Err(error)
+        }
     }
 }
 

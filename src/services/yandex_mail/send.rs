@@ -11,13 +11,12 @@ use serde_json::{json, Value};
 
 use super::profile::{SERVICE, SIZE_LIMIT, SMTP_ENDPOINT};
 use super::session::address;
-use crate::config::Located;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
 use crate::mail::imap::xoauth2;
 use crate::mail::smtp::{Reply, Smtp};
 use crate::schema::Call;
-use crate::transport::{connect, Context};
+use crate::transport::{connect_endpoint, Context};
 
 /// At most this many recipients in all.
 const MAX_RECIPIENTS: usize = 100;
@@ -230,17 +229,9 @@ fn check_size(size: u64, limit: u64) -> Result<()> {
 }
 
 async fn connect_smtp(ctx: &Context) -> Result<Smtp> {
-    let url = ctx.locate(&SMTP_ENDPOINT).await?;
-    let stream = match connect(&ctx.config, &url, 465).await {
-        Ok(stream) => stream,
-        Err(error) => {
-            if let Located::SandboxListener { sandbox, .. } = ctx.config.locate(&SMTP_ENDPOINT) {
-                crate::transport::forget_sandbox_listeners(&sandbox);
-            }
-            return Err(error.with_service(SERVICE));
-        }
-    };
-    let peer = format!("{}:{}", url.host_str().unwrap_or(""), url.port().unwrap_or(465));
+    let (stream, peer) = connect_endpoint(ctx, &SMTP_ENDPOINT, 465)
+        .await
+        .map_err(|e| e.with_service(SERVICE))?;
     Smtp::start(stream, Duration::from_secs_f64(ctx.config.timeouts.read_s), peer)
         .await
         .map_err(|e| e.with_service(SERVICE))

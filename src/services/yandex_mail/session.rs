@@ -8,13 +8,12 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::profile::{IMAP_ENDPOINT, SERVICE};
-use crate::config::Located;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
 use crate::mail::imap::{self, LoginError};
 use crate::schema::Call;
 use crate::services::yandex_id::{LOGIN, LOGIN_ENDPOINT};
-use crate::transport::{connect, send_json, Context, Request};
+use crate::transport::{connect_endpoint, send_json, Context, Request};
 
 /// The mailbox a call works on: the address XOAUTH2 names.
 pub(super) async fn address(call: &Call) -> Result<String> {
@@ -75,18 +74,9 @@ pub(super) async fn open(ctx: &Context, email: &str) -> Result<imap::Session> {
 }
 
 async fn connect_imap(ctx: &Context) -> Result<imap::Session> {
-    let url = ctx.locate(&IMAP_ENDPOINT).await?;
-    let stream = match connect(&ctx.config, &url, 993).await {
-        Ok(stream) => stream,
-        Err(error) => {
-            // A sandbox started again on the same port has new listeners: ask it next time.
-            if let Located::SandboxListener { sandbox, .. } = ctx.config.locate(&IMAP_ENDPOINT) {
-                crate::transport::forget_sandbox_listeners(&sandbox);
-            }
-            return Err(error.with_service(SERVICE));
-        }
-    };
-    let peer = format!("{}:{}", url.host_str().unwrap_or(""), url.port().unwrap_or(993));
+    let (stream, peer) = connect_endpoint(ctx, &IMAP_ENDPOINT, 993)
+        .await
+        .map_err(|e| e.with_service(SERVICE))?;
     let read_timeout = Duration::from_secs_f64(ctx.config.timeouts.read_s);
     imap::Session::start(stream, read_timeout, peer)
         .await
