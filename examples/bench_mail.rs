@@ -101,7 +101,11 @@ fn raw_imap_backup(url: &str, email: &str, token: &str, out: &std::path::Path) -
     let text = String::from_utf8_lossy(&output.stdout);
     let mut fields = text.split_whitespace();
     let mut next = || fields.next().unwrap_or("0").to_string();
-    (next().parse().unwrap(), next().parse().unwrap(), next().parse().unwrap())
+    (
+        next().parse().unwrap(),
+        next().parse().unwrap(),
+        next().parse().unwrap(),
+    )
 }
 
 /// A sandbox control request with curl (the library's own HTTP client stays out of the figures).

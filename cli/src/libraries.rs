@@ -136,7 +136,9 @@ pub fn find(word: &str) -> Option<&'static Library> {
 /// The closest of `candidates` to `wanted` (case-insensitively), when close enough to be a typo.
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let wanted = wanted.to_lowercase();
-    let limit = wanted.chars().count() / 3 + 2;
+    // A typo changes a letter or two, not half the word: `telegram` (OPI's library,
+    // not here) must not turn into `telemost`.
+    let limit = wanted.chars().count() / 4 + 1;
     candidates
         .into_iter()
         .map(|candidate| (registry::edit_distance(&wanted, &candidate.to_lowercase()), candidate))
