@@ -30,7 +30,7 @@ const EMAIL: Param = Param::string(
     "email",
     "The mailbox's address; absent: the credentials' subject.user_email, else the token's user (login.yandex.ru, for tokens with login:email).",
 )
-.opi("Email", "ПочтовыйЯщик", "email");
+.opi("Email", "Почта", "email");
 const FOLDER: Param = Param::string(
     "folder",
     "The folder's name as GetFolders shows it (levels separated by `|`).",
