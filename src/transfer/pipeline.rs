@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use md5::{Digest, Md5};
 
@@ -96,8 +96,43 @@ impl Drop for WriteOut {
     }
 }
 
+/// The buffer of writes into a file: received chunks this large or larger are written as they
+/// are, smaller ones gathered first (a copy, but fewer system calls).
+pub(super) const WRITE_BUFFER: usize = 64 * 1024;
+
 /// A pipeline thread and the channel feeding it.
-type Stage<T> = (tokio::sync::mpsc::Sender<Bytes>, std::thread::JoinHandle<T>);
+type Stage<T> = (tokio::sync::mpsc::Sender<Piece>, std::thread::JoinHandle<T>);
+
+/// Received chunks handed over together: the network's own buffers, shared rather than copied
+/// into one (a copy of every byte cost more CPU than the hashing threads' hand-over).
+pub(super) type Piece = Vec<Bytes>;
+
+/// Gathers received chunks into a [`Piece`] of about `CHUNK / 2` bytes, so the threads are
+/// woken per piece, not per chunk.
+#[derive(Default)]
+pub(super) struct Gathered {
+    chunks: Piece,
+    len: usize,
+}
+
+impl Gathered {
+    /// Adds a chunk; true once enough has gathered to be handed over.
+    pub(super) fn add(&mut self, chunk: Bytes) -> bool {
+        self.len += chunk.len();
+        self.chunks.push(chunk);
+        self.len >= CHUNK / 2
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    /// What has gathered, leaving nothing.
+    pub(super) fn take(&mut self) -> Piece {
+        self.len = 0;
+        std::mem::take(&mut self.chunks)
+    }
+}
 
 /// Pieces in flight to each pipeline thread (the pieces are shared, not copied, between them).
 const PIPELINE_DEPTH: usize = 16;
@@ -112,9 +147,8 @@ const HEARTBEAT: Duration = Duration::from_millis(100);
 pub(super) struct Pipeline {
     md5: Option<Stage<String>>,
     main: Option<Stage<std::io::Result<(Hashers, Output)>>>,
-    /// Network chunks are small; they are gathered into pieces of about `CHUNK / 2` so the
-    /// threads are woken per piece, not per chunk.
-    pending: BytesMut,
+    /// Network chunks gathered into the next piece.
+    pending: Gathered,
     /// A thread writing into a FIFO or a device may be held by its reader: it is left to end
     /// on its own rather than waited for.
     detach: bool,
@@ -127,18 +161,18 @@ impl Pipeline {
     /// A pipeline into `output`, hashing md5 too when `with_md5`.
     pub(super) fn start(output: Output, with_md5: bool, progress: Progress, patience: Duration) -> Pipeline {
         let md5 = with_md5.then(|| {
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_DEPTH);
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
             let thread = std::thread::spawn(move || {
                 let mut md5 = Md5::new();
                 while let Some(piece) = rx.blocking_recv() {
-                    md5.update(&piece);
+                    piece.iter().for_each(|chunk| md5.update(chunk));
                 }
                 hex(&md5.finalize())
             });
             (tx, thread)
         });
         let detach = matches!(output, Output::Stream(_));
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_DEPTH);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
         let main = std::thread::spawn(move || {
             let mut output = output;
             let mut sha256 = Hashers::default();
@@ -149,13 +183,17 @@ impl Pipeline {
                 Output::Stream(_) | Output::Memory(_) => None,
             };
             while let Some(piece) = rx.blocking_recv() {
-                sha256.update(&piece);
-                match &mut output {
-                    Output::File(file) | Output::Stream(file) => std::io::Write::write_all(file, &piece)?,
-                    Output::Memory(data) => data.extend_from_slice(&piece),
+                // Each chunk is hashed and written while it is still in this core's cache.
+                for chunk in &piece {
+                    sha256.update(chunk);
+                    match &mut output {
+                        Output::File(file) | Output::Stream(file) => std::io::Write::write_all(file, chunk)?,
+                        Output::Memory(data) => data.extend_from_slice(chunk),
+                    }
                 }
+                let len = piece.iter().map(Bytes::len).sum();
                 if let (Some(write_out), Output::File(file)) = (&mut write_out, &mut output) {
-                    if write_out.wrote(piece.len()) {
+                    if write_out.wrote(len) {
                         std::io::Write::flush(file)?;
                         write_out.request();
                     }
@@ -177,7 +215,7 @@ impl Pipeline {
         Pipeline {
             md5,
             main: Some((tx, main)),
-            pending: BytesMut::new(),
+            pending: Gathered::default(),
             detach,
             progress,
             patience,
@@ -186,9 +224,8 @@ impl Pipeline {
 
     /// Adds received bytes, sending a piece once enough have gathered. An error when the
     /// writing thread stopped (`finish` tells why: `None` here) or the call was cancelled.
-    pub(super) async fn push(&mut self, chunk: &[u8]) -> Result<Option<()>> {
-        self.pending.extend_from_slice(chunk);
-        if self.pending.len() < CHUNK / 2 {
+    pub(super) async fn push(&mut self, chunk: Bytes) -> Result<Option<()>> {
+        if !self.pending.add(chunk) {
             return Ok(Some(()));
         }
         self.flush().await
@@ -199,8 +236,7 @@ impl Pipeline {
         if self.pending.is_empty() {
             return Ok(Some(()));
         }
-        let piece = self.pending.split().freeze();
-        self.pending.reserve(CHUNK);
+        let piece = self.pending.take();
         if let Some((md5, _)) = &self.md5 {
             if hand_over(md5, piece.clone(), &self.progress, self.patience)
                 .await?
