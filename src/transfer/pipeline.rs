@@ -140,13 +140,16 @@ const PIPELINE_DEPTH: usize = 16;
 /// How often a wait for a busy writing thread lets the host cancel.
 const HEARTBEAT: Duration = Duration::from_millis(100);
 
-/// The single-stream pipeline: every piece goes to a thread hashing sha256 and writing, and
-/// (only when the service reports no sha256) to another hashing md5, so the hashing runs
-/// beside the network on other cores instead of in line with it. Bounded channels keep memory
-/// to a few pieces.
+/// The single-stream pipeline: sha256 is taken in on the receiving task, chunk by chunk, while
+/// each chunk is still in that core's cache (hashed on another thread, the same bytes cost half
+/// as much again, read from memory); every piece then goes to a thread writing it, and (only when
+/// the service reports no sha256) to another hashing md5. Bounded channels keep memory to a
+/// few pieces.
 pub(super) struct Pipeline {
     md5: Option<Stage<String>>,
-    main: Option<Stage<std::io::Result<(Hashers, Output)>>>,
+    main: Option<Stage<std::io::Result<Output>>>,
+    /// sha256 of what arrived, taken in on the receiving task while each chunk is in cache.
+    sha256: Hashers,
     /// Network chunks gathered into the next piece.
     pending: Gathered,
     /// A thread writing into a FIFO or a device may be held by its reader: it is left to end
@@ -175,7 +178,6 @@ impl Pipeline {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
         let main = std::thread::spawn(move || {
             let mut output = output;
-            let mut sha256 = Hashers::default();
             // Only a speed-up: without it (a handle that cannot be duplicated) the final sync
             // does all the work.
             let mut write_out = match &output {
@@ -183,9 +185,7 @@ impl Pipeline {
                 Output::Stream(_) | Output::Memory(_) => None,
             };
             while let Some(piece) = rx.blocking_recv() {
-                // Each chunk is hashed and written while it is still in this core's cache.
                 for chunk in &piece {
-                    sha256.update(chunk);
                     match &mut output {
                         Output::File(file) | Output::Stream(file) => std::io::Write::write_all(file, chunk)?,
                         Output::Memory(data) => data.extend_from_slice(chunk),
@@ -210,11 +210,12 @@ impl Pipeline {
                 Output::Stream(file) => std::io::Write::flush(file)?,
                 Output::Memory(_) => {}
             }
-            Ok((sha256, output))
+            Ok(output)
         });
         Pipeline {
             md5,
             main: Some((tx, main)),
+            sha256: Hashers::default(),
             pending: Gathered::default(),
             detach,
             progress,
@@ -225,6 +226,7 @@ impl Pipeline {
     /// Adds received bytes, sending a piece once enough have gathered. An error when the
     /// writing thread stopped (`finish` tells why: `None` here) or the call was cancelled.
     pub(super) async fn push(&mut self, chunk: Bytes) -> Result<Option<()>> {
+        self.sha256.update(&chunk);
         if !self.pending.add(chunk) {
             return Ok(Some(()));
         }
@@ -258,6 +260,7 @@ impl Pipeline {
         let md5 = self.md5.take();
         let (main_tx, main) = self.main.take().expect("finished once");
         drop(main_tx);
+        let sha256 = std::mem::take(&mut self.sha256);
         tokio::task::spawn_blocking(move || {
             let md5 = match md5 {
                 Some((md5_tx, md5)) => {
@@ -269,7 +272,7 @@ impl Pipeline {
                 }
                 None => None,
             };
-            let (sha256, output) = main
+            let output = main
                 .join()
                 .map_err(|_| std::io::Error::other("the writing thread panicked"))??;
             let checksums = Checksums { md5, ..sha256.finish() };
