@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use super::fetch::{overflow, range_start, Answer, Chunk, Getter, Link};
-use super::pipeline::{Output, Pipeline};
+use super::pipeline::{Output, Pipeline, WRITE_BUFFER};
 use super::ranges::{self, Ranged};
 use super::target::{place, Placement, Reach};
-use super::{verify, Checksums, Expected, Verified, CHUNK};
+use super::{verify, Checksums, Expected, Verified};
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
 use crate::transport::{Context, Profile, RetryContext};
@@ -112,8 +112,10 @@ where
         }
     }
     let output = match (file, &placement) {
-        (Some(file), Some(Placement::Replace { .. })) => Output::File(std::io::BufWriter::with_capacity(CHUNK, file)),
-        (Some(file), _) => Output::Stream(std::io::BufWriter::with_capacity(CHUNK, file)),
+        (Some(file), Some(Placement::Replace { .. })) => {
+            Output::File(std::io::BufWriter::with_capacity(WRITE_BUFFER, file))
+        }
+        (Some(file), _) => Output::Stream(std::io::BufWriter::with_capacity(WRITE_BUFFER, file)),
         (None, _) => Output::Memory(Vec::new()),
     };
     let patience = Duration::from_secs_f64(ctx.config.timeouts.read_s);
@@ -286,7 +288,7 @@ where
             if let Some(cap) = self.cap.filter(|cap| self.received > *cap) {
                 return Err(too_large(cap));
             }
-            self.push(&bytes).await?;
+            self.push(bytes).await?;
             self.getter.ctx.progress.report(self.received, self.size.unwrap_or(0))?;
         }
         if self.size.is_none_or(|size| self.received >= size) {
@@ -295,7 +297,7 @@ where
         Ok(Some(self.getter.ended_early(&(self.received..self.size.unwrap_or(0)))))
     }
 
-    async fn push(&mut self, bytes: &[u8]) -> Result<()> {
+    async fn push(&mut self, bytes: bytes::Bytes) -> Result<()> {
         let pushed = match self.pipeline.as_mut() {
             Some(pipeline) => pipeline.push(bytes).await?,
             None => None,

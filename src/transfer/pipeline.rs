@@ -1,10 +1,10 @@
-//! The single-stream download side of the engine: the threads that hash and write received
-//! bytes, in order, beside the network — into a part file, straight into a FIFO or device, or
-//! into memory.
+//! The single-stream download side of the engine: sha256 taken in as the bytes arrive, and the
+//! threads that write them, in order, beside the network — into a part file, straight into a
+//! FIFO or device, or into memory — and hash md5 where it is needed.
 
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use md5::{Digest, Md5};
 
@@ -96,8 +96,43 @@ impl Drop for WriteOut {
     }
 }
 
+/// The buffer of writes into a file: received chunks this large or larger are written as they
+/// are, smaller ones gathered first (a copy, but fewer system calls).
+pub(super) const WRITE_BUFFER: usize = 64 * 1024;
+
 /// A pipeline thread and the channel feeding it.
-type Stage<T> = (tokio::sync::mpsc::Sender<Bytes>, std::thread::JoinHandle<T>);
+type Stage<T> = (tokio::sync::mpsc::Sender<Piece>, std::thread::JoinHandle<T>);
+
+/// Received chunks handed over together: the HTTP client's own buffers (about 400 KB each on
+/// loopback), shared rather than copied into one piece, which cost a copy of every byte.
+pub(super) type Piece = Vec<Bytes>;
+
+/// Gathers received chunks into a [`Piece`] of about `CHUNK / 2` bytes, so the threads are
+/// woken per piece, not per chunk.
+#[derive(Default)]
+pub(super) struct Gathered {
+    chunks: Piece,
+    len: usize,
+}
+
+impl Gathered {
+    /// Adds a chunk; true once enough has gathered to be handed over.
+    pub(super) fn add(&mut self, chunk: Bytes) -> bool {
+        self.len += chunk.len();
+        self.chunks.push(chunk);
+        self.len >= CHUNK / 2
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    /// What has gathered, leaving nothing.
+    pub(super) fn take(&mut self) -> Piece {
+        self.len = 0;
+        std::mem::take(&mut self.chunks)
+    }
+}
 
 /// Pieces in flight to each pipeline thread (the pieces are shared, not copied, between them).
 const PIPELINE_DEPTH: usize = 16;
@@ -105,16 +140,18 @@ const PIPELINE_DEPTH: usize = 16;
 /// How often a wait for a busy writing thread lets the host cancel.
 const HEARTBEAT: Duration = Duration::from_millis(100);
 
-/// The single-stream pipeline: every piece goes to a thread hashing sha256 and writing, and
-/// (only when the service reports no sha256) to another hashing md5, so the hashing runs
-/// beside the network on other cores instead of in line with it. Bounded channels keep memory
-/// to a few pieces.
+/// The single-stream pipeline: sha256 is taken in on the receiving task, chunk by chunk, while
+/// each chunk is still in that core's cache (hashed on another thread, the same bytes cost half
+/// as much again, read from memory); every piece then goes to a thread writing it, and (only when
+/// the service reports no sha256) to another hashing md5. Bounded channels keep memory to a
+/// few pieces.
 pub(super) struct Pipeline {
     md5: Option<Stage<String>>,
-    main: Option<Stage<std::io::Result<(Hashers, Output)>>>,
-    /// Network chunks are small; they are gathered into pieces of about `CHUNK / 2` so the
-    /// threads are woken per piece, not per chunk.
-    pending: BytesMut,
+    main: Option<Stage<std::io::Result<Output>>>,
+    /// sha256 of what arrived, taken in on the receiving task while each chunk is in cache.
+    sha256: Hashers,
+    /// Network chunks gathered into the next piece.
+    pending: Gathered,
     /// A thread writing into a FIFO or a device may be held by its reader: it is left to end
     /// on its own rather than waited for.
     detach: bool,
@@ -127,21 +164,20 @@ impl Pipeline {
     /// A pipeline into `output`, hashing md5 too when `with_md5`.
     pub(super) fn start(output: Output, with_md5: bool, progress: Progress, patience: Duration) -> Pipeline {
         let md5 = with_md5.then(|| {
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_DEPTH);
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
             let thread = std::thread::spawn(move || {
                 let mut md5 = Md5::new();
                 while let Some(piece) = rx.blocking_recv() {
-                    md5.update(&piece);
+                    piece.iter().for_each(|chunk| md5.update(chunk));
                 }
                 hex(&md5.finalize())
             });
             (tx, thread)
         });
         let detach = matches!(output, Output::Stream(_));
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_DEPTH);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece>(PIPELINE_DEPTH);
         let main = std::thread::spawn(move || {
             let mut output = output;
-            let mut sha256 = Hashers::default();
             // Only a speed-up: without it (a handle that cannot be duplicated) the final sync
             // does all the work.
             let mut write_out = match &output {
@@ -149,13 +185,15 @@ impl Pipeline {
                 Output::Stream(_) | Output::Memory(_) => None,
             };
             while let Some(piece) = rx.blocking_recv() {
-                sha256.update(&piece);
-                match &mut output {
-                    Output::File(file) | Output::Stream(file) => std::io::Write::write_all(file, &piece)?,
-                    Output::Memory(data) => data.extend_from_slice(&piece),
+                for chunk in &piece {
+                    match &mut output {
+                        Output::File(file) | Output::Stream(file) => std::io::Write::write_all(file, chunk)?,
+                        Output::Memory(data) => data.extend_from_slice(chunk),
+                    }
                 }
+                let len = piece.iter().map(Bytes::len).sum();
                 if let (Some(write_out), Output::File(file)) = (&mut write_out, &mut output) {
-                    if write_out.wrote(piece.len()) {
+                    if write_out.wrote(len) {
                         std::io::Write::flush(file)?;
                         write_out.request();
                     }
@@ -172,12 +210,13 @@ impl Pipeline {
                 Output::Stream(file) => std::io::Write::flush(file)?,
                 Output::Memory(_) => {}
             }
-            Ok((sha256, output))
+            Ok(output)
         });
         Pipeline {
             md5,
             main: Some((tx, main)),
-            pending: BytesMut::new(),
+            sha256: Hashers::default(),
+            pending: Gathered::default(),
             detach,
             progress,
             patience,
@@ -186,9 +225,9 @@ impl Pipeline {
 
     /// Adds received bytes, sending a piece once enough have gathered. An error when the
     /// writing thread stopped (`finish` tells why: `None` here) or the call was cancelled.
-    pub(super) async fn push(&mut self, chunk: &[u8]) -> Result<Option<()>> {
-        self.pending.extend_from_slice(chunk);
-        if self.pending.len() < CHUNK / 2 {
+    pub(super) async fn push(&mut self, chunk: Bytes) -> Result<Option<()>> {
+        self.sha256.update(&chunk);
+        if !self.pending.add(chunk) {
             return Ok(Some(()));
         }
         self.flush().await
@@ -199,8 +238,7 @@ impl Pipeline {
         if self.pending.is_empty() {
             return Ok(Some(()));
         }
-        let piece = self.pending.split().freeze();
-        self.pending.reserve(CHUNK);
+        let piece = self.pending.take();
         if let Some((md5, _)) = &self.md5 {
             if hand_over(md5, piece.clone(), &self.progress, self.patience)
                 .await?
@@ -222,6 +260,7 @@ impl Pipeline {
         let md5 = self.md5.take();
         let (main_tx, main) = self.main.take().expect("finished once");
         drop(main_tx);
+        let sha256 = std::mem::take(&mut self.sha256);
         tokio::task::spawn_blocking(move || {
             let md5 = match md5 {
                 Some((md5_tx, md5)) => {
@@ -233,7 +272,7 @@ impl Pipeline {
                 }
                 None => None,
             };
-            let (sha256, output) = main
+            let output = main
                 .join()
                 .map_err(|_| std::io::Error::other("the writing thread panicked"))??;
             let checksums = Checksums { md5, ..sha256.finish() };

@@ -15,11 +15,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use url::Url;
 
 use super::fetch::{overflow, range_start, Answer, Chunk, Getter, Link};
-use super::pipeline::{hand_over, WriteOut, WRITE_OUT_BYTES};
+use super::pipeline::{hand_over, Gathered, Piece, WriteOut, WRITE_OUT_BYTES};
 use super::target::PartFile;
 use super::{Checksums, Expected, Hashers, CHUNK};
 use crate::error::{Error, ErrorCode, Result};
@@ -129,7 +129,7 @@ struct Shared<'a, F> {
     /// Bytes received by all streams, for progress.
     received: AtomicU64,
     size: u64,
-    landing: tokio::sync::mpsc::Sender<(u64, Bytes)>,
+    landing: tokio::sync::mpsc::Sender<(u64, Piece)>,
 }
 
 impl<F> Shared<'_, F> {
@@ -138,9 +138,9 @@ impl<F> Shared<'_, F> {
     }
 
     /// Hands bytes that belong at `offset` to the writing thread.
-    async fn land(&self, offset: u64, bytes: Bytes) -> std::result::Result<(), Halt> {
+    async fn land(&self, offset: u64, piece: Piece) -> std::result::Result<(), Halt> {
         let patience = Duration::from_secs_f64(self.ctx.config.timeouts.read_s);
-        match hand_over(&self.landing, (offset, bytes), &self.ctx.progress, patience).await? {
+        match hand_over(&self.landing, (offset, piece), &self.ctx.progress, patience).await? {
             Some(()) => Ok(()),
             None => Err(Halt::Stopped),
         }
@@ -281,7 +281,7 @@ async fn receive<F>(
     url: &Url,
     left: &mut Range<u64>,
 ) -> std::result::Result<Option<Error>, Halt> {
-    let mut gathered = BytesMut::new();
+    let mut gathered = Gathered::default();
     let mut gathered_at = left.start;
     let broke = loop {
         match getter.chunk(&mut response, url).await {
@@ -293,10 +293,9 @@ async fn receive<F>(
                         left.end
                     ))));
                 }
-                gathered.extend_from_slice(&bytes);
                 left.start += len;
-                if gathered.len() >= CHUNK / 2 {
-                    shared.land(gathered_at, gathered.split().freeze()).await?;
+                if gathered.add(bytes) {
+                    shared.land(gathered_at, gathered.take()).await?;
                     gathered_at = left.start;
                 }
                 shared.report(len)?;
@@ -307,7 +306,7 @@ async fn receive<F>(
         }
     };
     if !gathered.is_empty() {
-        shared.land(gathered_at, gathered.freeze()).await?;
+        shared.land(gathered_at, gathered.take()).await?;
     }
     Ok(broke)
 }
@@ -351,7 +350,7 @@ impl Pieces {
 /// The threads behind the streams: one writes every piece into its place, another hashes the
 /// file in order as far as it has landed without a gap.
 struct Writer {
-    landing: Option<tokio::sync::mpsc::Sender<(u64, Bytes)>>,
+    landing: Option<tokio::sync::mpsc::Sender<(u64, Piece)>>,
     writing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
     hashing: Option<std::thread::JoinHandle<std::io::Result<Hashers>>>,
     /// Tells the hashing thread to stop early (the download was abandoned).
@@ -360,22 +359,26 @@ struct Writer {
 
 impl Writer {
     fn start(file: &std::fs::File, size: u64, with_md5: bool) -> std::io::Result<Writer> {
-        let (landing, mut pieces) = tokio::sync::mpsc::channel::<(u64, Bytes)>(WRITE_DEPTH);
-        let (landed, arrivals) = std::sync::mpsc::sync_channel::<(u64, Bytes)>(WRITE_DEPTH);
+        let (landing, mut pieces) = tokio::sync::mpsc::channel::<(u64, Piece)>(WRITE_DEPTH);
+        let (landed, arrivals) = std::sync::mpsc::sync_channel::<(u64, Piece)>(WRITE_DEPTH);
         let abandoned = Arc::new(AtomicBool::new(false));
         let write_file = file.try_clone()?;
         let writing = std::thread::spawn(move || {
             // Only a speed-up, as for one stream.
             let mut write_out = WriteOut::start(&write_file, WRITE_OUT_BYTES).ok();
-            while let Some((offset, bytes)) = pieces.blocking_recv() {
-                write_all_at(&write_file, &bytes, offset)?;
+            while let Some((offset, piece)) = pieces.blocking_recv() {
+                let mut at = offset;
+                for chunk in &piece {
+                    write_all_at(&write_file, chunk, at)?;
+                    at += chunk.len() as u64;
+                }
                 if let Some(write_out) = &mut write_out {
-                    if write_out.wrote(bytes.len()) {
+                    if write_out.wrote((at - offset) as usize) {
                         write_out.request();
                     }
                 }
                 // A hashing thread that ended early (a failed read) says why when joined.
-                let _ = landed.send((offset, bytes));
+                let _ = landed.send((offset, piece));
             }
             drop(landed);
             if let Some(write_out) = write_out {
@@ -386,8 +389,8 @@ impl Writer {
         let (read_file, stop) = (file.try_clone()?, abandoned.clone());
         let hashing = std::thread::spawn(move || {
             let mut follower = Follower::new(read_file, with_md5, stop);
-            while let Ok((offset, bytes)) = arrivals.recv() {
-                follower.landed(offset, bytes)?;
+            while let Ok((offset, piece)) = arrivals.recv() {
+                follower.landed(offset, &piece)?;
             }
             follower.finish(size)
         });
@@ -399,7 +402,7 @@ impl Writer {
         })
     }
 
-    fn sender(&self) -> tokio::sync::mpsc::Sender<(u64, Bytes)> {
+    fn sender(&self) -> tokio::sync::mpsc::Sender<(u64, Piece)> {
         self.landing
             .clone()
             .expect("a writer hands out senders before it finishes")
@@ -465,13 +468,13 @@ impl Follower {
         }
     }
 
-    fn landed(&mut self, offset: u64, bytes: Bytes) -> std::io::Result<()> {
-        let end = offset + bytes.len() as u64;
+    fn landed(&mut self, offset: u64, piece: &[Bytes]) -> std::io::Result<()> {
+        let end = offset + piece.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
         if offset != self.hashers.size() {
             self.note(offset, end);
             return Ok(());
         }
-        self.hashers.update(&bytes);
+        piece.iter().for_each(|chunk| self.hashers.update(chunk));
         while let Some(end) = self.ahead.remove(&self.hashers.size()) {
             self.read_back(end)?;
         }
@@ -612,7 +615,7 @@ mod tests {
         ];
         for (start, end) in spans {
             follower
-                .landed(start, Bytes::copy_from_slice(&content[start as usize..end as usize]))
+                .landed(start, &[Bytes::copy_from_slice(&content[start as usize..end as usize])])
                 .unwrap();
         }
         let mut whole = Hashers::new(true);
@@ -620,8 +623,10 @@ mod tests {
         assert_eq!(follower.finish(3_000_000).unwrap().finish(), whole.finish());
         // A gap is an error, not a wrong checksum.
         let mut gappy = Follower::new(std::fs::File::open(&path).unwrap(), false, Arc::default());
-        gappy.landed(0, Bytes::copy_from_slice(&content[..100])).unwrap();
-        gappy.landed(200, Bytes::copy_from_slice(&content[200..300])).unwrap();
+        gappy.landed(0, &[Bytes::copy_from_slice(&content[..100])]).unwrap();
+        gappy
+            .landed(200, &[Bytes::copy_from_slice(&content[200..300])])
+            .unwrap();
         assert!(gappy.finish(300).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
