@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The one test command: formatting, lints, the import-cycle check of src/, every Rust test (library through the C ABI, sandbox,
-# the 1C add-in's tables), the C tests and example under valgrind, the 1C add-in's zip and its
+# the 1C add-in's tables), the tour (README's first command), the C tests and example under valgrind, the 1C add-in's zip and its
 # test host under valgrind, the Python tests and a wheel installed offline, the Windows x86_64
 # build under Wine (C tests, the 1C host with MSVC's layout, the CLI), the whole-run secret audit,
 # the freshness of the generated files (header, exports, docs; scripts/regenerate.sh --check) and
 # the rule that no file cites a file outside the repository. Every test talks to 127.0.0.1 only;
 # the check of `pip install ./bindings/python` fetches setuptools from the package index, and the
 # python caldav client test installs caldav from it.
-# Missing tools (valgrind; for the Windows step Debian's rustc-web and rust-web-src, mingw-w64 and
+# Missing tools (valgrind, curl, python3-venv; for the Windows step Debian's rustc-web and rust-web-src, mingw-w64 and
 # Wine) are installed with apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,9 @@ unset DISKBRIDGE_SANDBOX
 # valgrind for the C and 1C tests; curl is one of the independent clients the sandbox is tested with.
 missing=()
 for tool in valgrind curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+# The Python steps make virtual environments: `python3 -m venv` needs ensurepip, which Debian
+# ships apart.
+python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing ${missing[*]}"
   sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
@@ -52,6 +55,10 @@ scripts/regenerate.sh --check
 
 step "Rust tests"
 cargo test --workspace
+
+step "the tour (the README's first command) against its embedded sandbox"
+cargo run --quiet --example tour > "$root/target/tour.out" || { tail -n 20 "$root/target/tour.out"; exit 1; }
+tail -n 1 "$root/target/tour.out"
 
 step "C tests and example under valgrind"
 bindings/c/run-tests.sh

@@ -1,4 +1,4 @@
-//! Yandex Disk REST API (docs/protocols.md §2): OPI's eighteen functions and the new ones. Every
+//! Yandex Disk REST API (docs/protocols.md §2): OPI's nineteen functions and the new ones. Every
 //! mutation handles 201, 204 and 202 (polling the operation when `wait`); uploads PUT the raw
 //! bytes streamed from the file to the upload link with no Authorization header and confirm size
 //! and sha256 against the stored resource; downloads stream into a part file (over several
