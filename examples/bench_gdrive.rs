@@ -5,40 +5,16 @@
 //!
 //! The sandbox runs in this process (its blobs are on disk), so the peak RSS covers both sides.
 
-use std::ffi::{CStr, CString};
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use diskbridge::ffi::{diskbridge_call, diskbridge_free};
 use diskbridge_sandbox::{Sandbox, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
-use serde_json::{json, Value};
+use serde_json::json;
 
-fn call(method: &str, params: Value) -> Value {
-    let method_c = CString::new(method).unwrap();
-    let params_c = CString::new(params.to_string()).unwrap();
-    // SAFETY: valid C strings; the reply is read once and freed once.
-    let reply = unsafe {
-        let raw = diskbridge_call(method_c.as_ptr(), params_c.as_ptr());
-        let text = CStr::from_ptr(raw).to_string_lossy().into_owned();
-        diskbridge_free(raw);
-        text
-    };
-    let reply: Value = serde_json::from_str(&reply).unwrap();
-    assert_eq!(reply["ok"], json!(true), "{method} failed: {}", reply["error"]);
-    reply["result"].clone()
-}
-
-/// Peak resident memory of this process so far, in MiB (VmHWM).
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
+mod common;
+use common::{call, peak_rss_mib};
 
 fn write_test_file(path: &Path, size: u64) {
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
@@ -73,13 +49,13 @@ fn main() {
     write_test_file(&source, size);
     call(
         "Library.Configure",
-        json!({"sandbox": sandbox.url(), "log": {"level": "warn"}}),
+        &json!({"sandbox": sandbox.url(), "log": {"level": "warn"}}),
     );
 
     // Sign in with the loopback flow, the benchmark playing the browser.
     let started = call(
         "GoogleWorkspace.StartLoopbackAuthorization",
-        json!({"client_id": GOOGLE_CLIENT_ID, "client_secret": GOOGLE_CLIENT_SECRET}),
+        &json!({"client_id": GOOGLE_CLIENT_ID, "client_secret": GOOGLE_CLIENT_SECRET}),
     );
     let browser = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -90,7 +66,7 @@ fn main() {
     browser.get(&listener).send().unwrap();
     let tokens = call(
         "GoogleWorkspace.CompleteLoopbackAuthorization",
-        json!({"session": started["session"]}),
+        &json!({"session": started["session"]}),
     );
     let token = tokens["access_token"].as_str().unwrap().to_string();
     let rss_before = peak_rss_mib();
@@ -99,14 +75,14 @@ fn main() {
     let t = Instant::now();
     let file = call(
         "GoogleDrive.UploadFile",
-        json!({"token": token, "file": source.to_str().unwrap(), "description": {"Name": "bench.bin"}}),
+        &json!({"token": token, "file": source.to_str().unwrap(), "description": {"Name": "bench.bin"}}),
     );
     let lib_up = t.elapsed().as_secs_f64();
     let target = dir.join("download.bin");
     let t = Instant::now();
     let downloaded = call(
         "GoogleDrive.DownloadFile",
-        json!({"token": token, "file_id": file["id"], "save_path": target.to_str().unwrap()}),
+        &json!({"token": token, "file_id": file["id"], "save_path": target.to_str().unwrap()}),
     );
     let lib_down = t.elapsed().as_secs_f64();
     assert_eq!(

@@ -9,50 +9,14 @@
 //!
 //! `./scripts/bench-mail.sh [COUNT]` builds everything in release mode and runs this.
 
-use std::ffi::{CStr, CString};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
-use diskbridge::ffi::{diskbridge_call, diskbridge_free};
 use diskbridge_sandbox::{YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use serde_json::{json, Value};
 
-fn call(method: &str, params: &Value) -> Value {
-    let method_c = CString::new(method).unwrap();
-    let params_c = CString::new(params.to_string()).unwrap();
-    // SAFETY: valid C strings; the reply is read once and freed once.
-    let text = unsafe {
-        let reply = diskbridge_call(method_c.as_ptr(), params_c.as_ptr());
-        let text = CStr::from_ptr(reply).to_string_lossy().into_owned();
-        diskbridge_free(reply);
-        text
-    };
-    let reply: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(reply["ok"], json!(true), "{method} failed: {}", reply["error"]);
-    reply["result"].clone()
-}
-
-/// Peak resident set size of this process, in MiB (Linux: VmHWM).
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
-}
-
-struct SandboxProcess(Child);
-
-impl Drop for SandboxProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
+use common::{call, peak_rss_mib, start_sandbox};
 
 /// The reference: the same backup over the raw protocol with CPython's imaplib. Prints
 /// `messages bytes seconds`; the token comes in the environment, not on the command line.
@@ -132,17 +96,7 @@ fn main() {
     let binary = args
         .next()
         .unwrap_or_else(|| "target/release/diskbridge-sandbox".into());
-    let mut child = Command::new(&binary)
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the sandbox binary starts (cargo build --release -p diskbridge-sandbox)");
-    let mut url = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
-    let _sandbox = SandboxProcess(child);
-    let url = url.trim().to_string();
+    let (_sandbox, url) = start_sandbox(std::path::Path::new(&binary));
     let options = json!({"sandbox": url});
 
     // The owner signs in (device flow, the approval played with curl) and backs up their own

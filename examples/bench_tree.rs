@@ -15,39 +15,15 @@
 //!
 //! `scripts/bench-tree.sh [FILES] [RTT_MS]` builds everything in release mode and runs this.
 
-use std::ffi::{CStr, CString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-use diskbridge::ffi::{diskbridge_call, diskbridge_free};
 use diskbridge_sandbox::{Sandbox, YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use serde_json::{json, Value};
 
-fn call(method: &str, params: &Value) -> Value {
-    let method_c = CString::new(method).unwrap();
-    let params_c = CString::new(params.to_string()).unwrap();
-    // SAFETY: valid C strings; the reply is read once and freed once.
-    let text = unsafe {
-        let reply = diskbridge_call(method_c.as_ptr(), params_c.as_ptr());
-        let text = CStr::from_ptr(reply).to_string_lossy().into_owned();
-        diskbridge_free(reply);
-        text
-    };
-    let reply: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(reply["ok"], json!(true), "{method} failed: {}", reply["error"]);
-    reply["result"].clone()
-}
-
-/// A figure of /proc/self/<file>: the number after `key`.
-fn proc_self(file: &str, key: &str) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/self/{file}")).unwrap_or_default();
-    text.lines()
-        .find_map(|line| line.strip_prefix(key))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
+mod common;
+use common::{call, proc_self};
 
 /// The sandbox's control endpoints and the person's approval, as a browser would send them.
 fn post(url: &str, body: reqwest::blocking::RequestBuilder) {

@@ -3,13 +3,15 @@
 //! exchange again by themselves.
 
 mod common;
+#[path = "common/organization.rs"]
+mod organization;
 
 use common::{err, ok, sandbox, TestSandbox};
 use diskbridge_sandbox::{ORG_ID, YANDEX_CLIENT_ID, YANDEX_SERVICE_CLIENT_ID, YANDEX_SERVICE_CLIENT_SECRET};
+use organization::{register_service_application, MARIA_EMAIL};
 use serde_json::{json, Value};
 
 const IVAN: &str = "1130000000000002";
-const MARIA_EMAIL: &str = "maria.ivanova@sandbox-org.ru";
 const OUTSIDER: &str = "1130000000000099";
 const DISK_SCOPES: &str = "cloud_api:disk.read cloud_api:disk.write cloud_api:disk.info";
 
@@ -33,16 +35,7 @@ fn subject_credentials(subject: Value) -> Value {
 /// The owner's token, with service applications activated and the service app registered for
 /// Disk.
 fn organization_ready(sb: &TestSandbox) -> String {
-    let owner = sb.sign_in()["access_token"].as_str().unwrap().to_string();
-    ok(sb.call(
-        "Yandex360.ActivateServiceApplications",
-        json!({"token": owner, "org_id": ORG_ID}),
-    ));
-    ok(sb.call(
-        "Yandex360.AddServiceApplication",
-        json!({"token": owner, "org_id": ORG_ID, "client_id": YANDEX_SERVICE_CLIENT_ID, "scopes": DISK_SCOPES}),
-    ));
-    owner
+    register_service_application(sb, DISK_SCOPES)
 }
 
 /// The form fields of the logged token requests.
