@@ -26,17 +26,16 @@ export DISKBRIDGE_SANDBOX_SECRETS_FILE="$audit/secrets.txt"
 export DISKBRIDGE_FUZZ_SECONDS="${DISKBRIDGE_FUZZ_SECONDS:-30}"
 unset DISKBRIDGE_SANDBOX
 
-# valgrind for the C and 1C tests; curl is one of the independent clients the sandbox is tested with.
+# Installing what is missing with apt, and the cross-build tools of the Windows step.
+. scripts/toolchain.sh
+
+# valgrind for the C and 1C tests; curl is one of the independent clients the sandbox is tested
+# with; the Python steps make virtual environments, and `python3 -m venv` needs ensurepip, which
+# Debian ships apart.
 missing=()
 for tool in valgrind curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
-# The Python steps make virtual environments: `python3 -m venv` needs ensurepip, which Debian
-# ships apart.
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
-if [ ${#missing[@]} -gt 0 ]; then
-  step "installing ${missing[*]}"
-  sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
-  "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+[ ${#missing[@]} -eq 0 ] || { step "installing ${missing[*]}"; need_packages "${missing[@]}"; }
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -76,7 +75,6 @@ sandbox/tests/clients/run-caldav.sh
 # build's check (docs/windows-build.md says why not here).
 windows_target=x86_64-win7-windows-gnu
 step "Windows x86_64 ($windows_target): build, then under Wine the C tests, the 1C host (MSVC layout), the CLI"
-. scripts/toolchain.sh
 need_windows_toolchain "$windows_target"
 xcargo "$windows_target" build --locked --release -p diskbridge -p diskbridge-onec -p diskbridge-cli -p diskbridge-onec-host
 windows_built="$root/target/cross/$windows_target/release"

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# Sourced by scripts/build-release.sh and scripts/test-windows.sh: installs what the cross-builds
-# need with apt when it is missing, and defines `xcargo TARGET ARGS...`, cargo for one target
-# (docs/windows-build.md §2). The Linux build of a developer is not touched: everything here is
-# set inside `xcargo`'s subshell.
+# Sourced by scripts/test.sh, scripts/build-release.sh and scripts/test-windows.sh: installs what
+# the tests and the cross-builds need with apt when it is missing, and defines `xcargo TARGET
+# ARGS...`, cargo for one target (docs/windows-build.md §2). The Linux build of a developer is not
+# touched: everything here is set inside `xcargo`'s subshell.
 #
 # Windows targets come from rustup when it has the target's standard library installed, and
 # otherwise from Debian's rustc-web (1.96) with its library sources (rust-web-src): cargo builds
