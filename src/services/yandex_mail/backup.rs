@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::backup_state::{FolderState, State};
-use super::files::write_atomically;
+use super::files::{sync_renames, write_atomically};
 use super::folders::{list, status, Folder};
 use super::session::{address, open};
 use crate::error::{Error, ErrorCode, Result};
@@ -201,6 +201,7 @@ async fn sync_folder(
     remove_leftovers(&dir);
     if entry.uidvalidity != 0 && entry.uidvalidity != selected.uidvalidity {
         let moved = move_aside(&dir, entry.uidvalidity)?;
+        sync_renames(&dir)?;
         *resynced = Some(json!({"old_uidvalidity": entry.uidvalidity, "moved_to": moved}));
         *state.entry(&folder.name, None) = FolderState {
             dir: entry.dir.clone(),
@@ -225,6 +226,7 @@ async fn sync_folder(
     let mut saved = 0;
     for batch in batches(&new) {
         saved += fetch_batch(ctx, session, batch, &dir, tally).await?;
+        sync_renames(&dir)?;
         let entry = state.entry(&folder.name, None);
         entry.last_uid = batch[batch.len() - 1].0;
         entry.messages = entry.messages.saturating_add(batch.len() as u64);

@@ -1,23 +1,38 @@
 //! Local files of the mail methods, written whole or not at all: a hidden temporary file beside
-//! the target, renamed over it once complete.
+//! the target, on the disk before it is renamed over the target.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Writes `bytes` to `target` atomically: a reader sees the old file or the whole new one.
+/// Writes `bytes` to `target` atomically: a reader — or the next run after a power loss — sees
+/// the old file or the whole new one, never an empty or partial one.
 pub(super) fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
     let temp = temp_path(target);
     let written = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(bytes)?;
-        file.flush()
+        file.sync_all()
     })();
     if let Err(e) = written.and_then(|()| std::fs::rename(&temp, target)) {
         let _ = std::fs::remove_file(&temp);
         return Err(Error::local_io(&format!("cannot write {}", target.display()), &e));
     }
+    Ok(())
+}
+
+/// Makes the renames done in `dir` durable: the backup's state must never name a message whose
+/// file a power loss could take back (each file is synced before its rename). Unix only:
+/// Windows cannot open a folder as a file, and there the renames are as durable as the file
+/// system's own journal makes them.
+pub(super) fn sync_renames(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|folder| folder.sync_all())
+        .map_err(|e| Error::local_io(&format!("cannot sync the folder {}", dir.display()), &e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
 }
 
