@@ -13,11 +13,10 @@
 use std::process::Command;
 use std::time::Instant;
 
-use diskbridge_sandbox::{YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use serde_json::{json, Value};
 
 mod common;
-use common::{call, peak_rss_mib, start_sandbox};
+use common::{call, peak_rss_mib, sign_in, start_sandbox};
 
 /// The reference: the same backup over the raw protocol with CPython's imaplib. Prints
 /// `messages bytes seconds`; the token comes in the environment, not on the command line.
@@ -106,21 +105,7 @@ fn main() {
 
     // The owner signs in (device flow, the approval played with curl) and backs up their own
     // mailbox, seeded with `count` messages of 2–50 KiB.
-    let code = call(
-        "YandexID.GetConfirmationCode",
-        &json!({"client_id": YANDEX_CLIENT_ID, "options": options}),
-    );
-    let approval = Command::new("curl")
-        .args(["--silent", "--fail", "--output", "/dev/null", "--data-urlencode"])
-        .arg(format!("user_code={}", code["user_code"].as_str().unwrap()))
-        .arg(code["verification_url"].as_str().unwrap())
-        .status()
-        .unwrap();
-    assert!(approval.success());
-    let tokens = call(
-        "YandexID.WaitForToken",
-        &json!({"client_id": YANDEX_CLIENT_ID, "client_secret": YANDEX_CLIENT_SECRET, "device_code": code["device_code"], "options": options}),
-    );
+    let tokens = sign_in(&options);
     let email = call(
         "YandexID.GetUserInfo",
         &json!({"token": tokens["access_token"], "options": options}),

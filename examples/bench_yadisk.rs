@@ -11,11 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use diskbridge_sandbox::{YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use serde_json::{json, Value};
 
 mod common;
-use common::{call, peak_rss_mib, start_sandbox, SandboxProcess};
+use common::{call, peak_rss_mib, sign_in, start_sandbox, SandboxProcess};
 
 /// CPU seconds used so far: (this process, its waited-for children, the sandbox), from
 /// /proc/<pid>/stat (utime + stime, and cutime + cstime for the children).
@@ -171,21 +170,7 @@ fn setup(sandbox_binary: &Path, link_mb_per_s: f64, bytes: u64) -> Setup {
         call("Library.Configure", &json!({"log": {"stderr": true, "level": "info"}}));
     }
     // Sign in: the device flow, with the person's approval played here.
-    let code = call(
-        "YandexID.GetConfirmationCode",
-        &json!({"client_id": YANDEX_CLIENT_ID, "options": options}),
-    );
-    let approval = Command::new("curl")
-        .args(["--silent", "--fail", "--output", "/dev/null", "--data-urlencode"])
-        .arg(format!("user_code={}", code["user_code"].as_str().unwrap()))
-        .arg(code["verification_url"].as_str().unwrap())
-        .status()
-        .unwrap();
-    assert!(approval.success());
-    let tokens = call(
-        "YandexID.WaitForToken",
-        &json!({"client_id": YANDEX_CLIENT_ID, "client_secret": YANDEX_CLIENT_SECRET, "device_code": code["device_code"], "options": options}),
-    );
+    let tokens = sign_in(&options);
     let setup = Setup {
         sandbox,
         options,

@@ -1,5 +1,6 @@
-//! What the benchmarks share: a call through the C ABI, the peak RSS of this process, and a
-//! sandbox run as its own process (so its CPU and memory stay out of the library's figures).
+//! What the benchmarks share: a call through the C ABI, the Yandex sign-in, the peak RSS of this
+//! process, and a sandbox run as its own process (so its CPU and memory stay out of the
+//! library's figures).
 #![allow(dead_code)] // each benchmark uses its own subset
 
 use std::ffi::{CStr, CString};
@@ -8,6 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use diskbridge::ffi::{diskbridge_call, diskbridge_free};
+use diskbridge_sandbox::{YANDEX_CLIENT_ID, YANDEX_CLIENT_SECRET};
 use serde_json::{json, Value};
 
 /// Calls `method` through the C ABI; its `result`, or a panic naming the error.
@@ -24,6 +26,26 @@ pub fn call(method: &str, params: &Value) -> Value {
     let reply: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(reply["ok"], json!(true), "{method} failed: {}", reply["error"]);
     reply["result"].clone()
+}
+
+/// The sandbox owner's Yandex tokens: the device flow, the person's approval played with curl
+/// (the library's own HTTP client stays out of the figures).
+pub fn sign_in(options: &Value) -> Value {
+    let code = call(
+        "YandexID.GetConfirmationCode",
+        &json!({"client_id": YANDEX_CLIENT_ID, "options": options}),
+    );
+    let approval = Command::new("curl")
+        .args(["--silent", "--fail", "--output", "/dev/null", "--data-urlencode"])
+        .arg(format!("user_code={}", code["user_code"].as_str().unwrap()))
+        .arg(code["verification_url"].as_str().unwrap())
+        .status()
+        .unwrap();
+    assert!(approval.success());
+    call(
+        "YandexID.WaitForToken",
+        &json!({"client_id": YANDEX_CLIENT_ID, "client_secret": YANDEX_CLIENT_SECRET, "device_code": code["device_code"], "options": options}),
+    )
 }
 
 /// A figure of /proc/self/<file>: the number after `key` (0 where there is none).
