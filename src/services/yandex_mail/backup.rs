@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::backup_state::{FolderState, State};
-use super::files::{sync_renames, write_atomically};
+use super::files::sync_renames;
 use super::folders::{list, status, Folder};
 use super::session::{address, open};
+use super::writers::Writers;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::Level;
 use crate::mail::imap::Session;
@@ -257,8 +258,8 @@ fn batches(new: &[(u64, u64)]) -> Vec<&[(u64, u64)]> {
     out
 }
 
-/// One `UID FETCH first:last (UID RFC822.SIZE BODY.PEEK[])`, every message written as it
-/// arrives.
+/// One `UID FETCH first:last (UID RFC822.SIZE BODY.PEEK[])`, every message handed to the
+/// writing threads as it arrives; done when all are on the disk.
 async fn fetch_batch(
     ctx: &Context,
     session: &mut Session,
@@ -269,7 +270,8 @@ async fn fetch_batch(
     let (first, last) = (batch[0].0, batch[batch.len() - 1].0);
     let mut saved = 0;
     let set = format!("{first}:{last}");
-    session
+    let writers = Writers::start();
+    let fetched = session
         .uid_fetch(&set, "UID RFC822.SIZE BODY.PEEK[]", first, batch.len(), |fetched| {
             if fetched.uid > last {
                 return Ok(());
@@ -290,14 +292,18 @@ async fn fetch_batch(
                     ),
                 ));
             }
-            write_atomically(&dir.join(format!("{}.eml", fetched.uid)), &body)?;
+            tally.bytes += body.len() as u64;
+            writers.write(dir.join(format!("{}.eml", fetched.uid)), body)?;
             saved += 1;
             tally.fetched += 1;
-            tally.bytes += body.len() as u64;
             tally.expected = tally.expected.max(tally.fetched);
             ctx.progress.report(tally.fetched, tally.expected)
         })
-        .await?;
+        .await;
+    // Whatever ended the fetch, what was queued is written whole before the call goes on.
+    let written = writers.finish();
+    fetched?;
+    written?;
     Ok(saved)
 }
 

@@ -14,6 +14,7 @@ mod messages;
 mod profile;
 mod send;
 mod session;
+mod writers;
 
 use backup::*;
 use folders::*;
