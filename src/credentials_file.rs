@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use crate::durable;
 use crate::error::{Error, ErrorCode, Result};
 use crate::progress::Progress;
 use crate::sync::lock;
@@ -357,16 +358,12 @@ fn check_private(_: &std::fs::Metadata, _: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Makes the rename durable (Unix; Windows has no folder handle to sync).
+/// Makes the rename of `path` durable; the new content is already in place, so a failure here
+/// is not reported.
 fn sync_folder(path: &Path) {
-    #[cfg(unix)]
     if let Some(folder) = path.parent() {
-        if let Ok(folder) = File::open(folder) {
-            let _ = folder.sync_all();
-        }
+        let _ = durable::sync_folder(folder);
     }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod catalogue;
 mod config;
 mod credentials_file;
 mod dispatch;
+mod durable;
 pub mod error;
 pub mod ffi;
 mod log;

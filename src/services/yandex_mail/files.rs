@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::durable;
 use crate::error::{Error, Result};
 
 /// Writes `bytes` to `target` atomically: a reader — or the next run after a power loss — sees
@@ -23,17 +24,9 @@ pub(super) fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Makes the renames done in `dir` durable: the backup's state must never name a message whose
-/// file a power loss could take back (each file is synced before its rename). Unix only:
-/// Windows cannot open a folder as a file, and there the renames are as durable as the file
-/// system's own journal makes them.
+/// file a power loss could take back (each file is synced before its rename).
 pub(super) fn sync_renames(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    std::fs::File::open(dir)
-        .and_then(|folder| folder.sync_all())
-        .map_err(|e| Error::local_io(&format!("cannot sync the folder {}", dir.display()), &e))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    durable::sync_folder(dir).map_err(|e| Error::local_io(&format!("cannot sync the folder {}", dir.display()), &e))
 }
 
 /// A hidden name beside the target; `.diskbridge-part` marks what an interrupted run left.
